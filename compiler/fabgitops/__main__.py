@@ -1,0 +1,5 @@
+"""Allow ``python -m fabgitops``."""
+
+from fabgitops.cli import main
+
+main()
