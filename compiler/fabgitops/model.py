@@ -29,7 +29,8 @@ QUANTITY_PATTERN = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
 
 ByteSize = Annotated[
     int | Annotated[str, Field(pattern=SIZE_PATTERN)],
-    Field(description="Bytes, as a number or as Fabric writes sizes: '99 MB', '512 KB' (binary units)."),
+    Field(description="Bytes, as a number or as Fabric writes sizes: '99 MB', '512 KB' "
+          "(binary units)."),
 ]
 Duration = Annotated[
     str, Field(pattern=DURATION_PATTERN, description="A Go duration such as '2s' or '500ms'.")

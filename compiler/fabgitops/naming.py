@@ -82,6 +82,22 @@ def expand_spec(
     return ExpandedNode(hostname, cn, tuple(sans), algorithm, source)
 
 
+def template_spec(org: Organization, prefix: str, i: int) -> NodeSpec:
+    """The spec of the ``i``-th node of the org's ``Template`` (cryptogen's renderOrgSpec).
+
+    Raises:
+        TemplateError: the ``Template.Hostname`` template cannot be rendered.
+    """
+    template = org.template
+    data: dict[str, str | int] = {
+        "Prefix": prefix, "Index": template.start + i, "Domain": org.domain
+    }
+    hostname = render_template(template.hostname or DEFAULT_HOSTNAME_TEMPLATE, data)
+    return NodeSpec(
+        hostname=hostname, sans=template.sans, public_key_algorithm=template.public_key_algorithm
+    )
+
+
 def expand_nodes(org: Organization, prefix: str, source: SourcePath) -> list[ExpandedNode]:
     """Expand an org's ``Specs`` and ``Template`` into nodes, in cryptogen's order.
 
@@ -93,15 +109,8 @@ def expand_nodes(org: Organization, prefix: str, source: SourcePath) -> list[Exp
     nodes = [
         expand_spec(org.domain, spec, (*source, "Specs", i)) for i, spec in enumerate(org.specs)
     ]
-    template = org.template
-    for i in range(template.count):
-        data: dict[str, str | int] = {
-            "Prefix": prefix, "Index": template.start + i, "Domain": org.domain
-        }
-        hostname = render_template(template.hostname or DEFAULT_HOSTNAME_TEMPLATE, data)
-        spec = NodeSpec(
-            hostname=hostname, sans=template.sans, public_key_algorithm=template.public_key_algorithm
-        )
+    for i in range(org.template.count):
+        spec = template_spec(org, prefix, i)
         nodes.append(expand_spec(org.domain, spec, (*source, "Template")))
     return nodes
 

@@ -315,7 +315,7 @@ def _org(
     channels: tuple[model.Channel, ...],
 ) -> Org:
     namespace = namespace_of(config, org.domain)
-    bands = _Bands(config.kubernetes.node_port, kind, number)
+    bands = NodePortBand(config.kubernetes.node_port, kind, number)
     expose = config.kubernetes.expose
     nodes = tuple(
         _node(config, namespace, kind, i, expanded, bands if expose is Expose.NODE_PORT else None)
@@ -353,8 +353,8 @@ def _org(
 
 
 @dataclass(frozen=True)
-class _Bands:
-    """The NodePort band of one org (see ``model.NodePortScheme``)."""
+class NodePortBand:
+    """The NodePort band of one org (the scheme is documented on ``model.NodePortScheme``)."""
 
     scheme: model.NodePortScheme
     kind: NodeKind
@@ -362,11 +362,13 @@ class _Bands:
 
     @property
     def start(self) -> int:
+        """The band's first port, which the org's CA uses."""
         if self.kind is NodeKind.PEER:
             return self.scheme.base + (self.number - 1) * self.scheme.stride
         return self.scheme.orderer_base - (self.number - 1) * self.scheme.stride
 
     def node_ports(self, ordinal: int) -> dict[int, int]:
+        """Container port -> NodePort of the node at ``ordinal`` in the org."""
         if self.kind is NodeKind.PEER:
             return {PEER_PORT: self.start + 2 * ordinal + 1,
                     CHAINCODE_PORT: self.start + 2 * ordinal + 2}
@@ -406,7 +408,7 @@ def _node(
     kind: NodeKind,
     ordinal: int,
     expanded: ExpandedNode,
-    bands: _Bands | None,
+    bands: NodePortBand | None,
 ) -> Node:
     port = PEER_PORT if kind is NodeKind.PEER else ORDERER_PORT
     node_ports = bands.node_ports(ordinal) if bands else {}
@@ -431,7 +433,7 @@ def _ca_server(
     org: model.Organization,
     namespace: str,
     source: tuple[str | int, ...],
-    bands: _Bands,
+    bands: NodePortBand,
 ) -> CAServer:
     expanded = expand_ca(org, source)
     spec = org.ca

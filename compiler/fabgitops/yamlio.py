@@ -164,6 +164,9 @@ class _Builder:
                               f"line {first})")
                 continue
             seen[key] = key_node
+            # Locate a key's problems at the key itself, where users look for them.
+            mark = key_node.start_mark
+            self.positions.setdefault((*path, key), (mark.line + 1, mark.column + 1))
             out[key] = self.build(value_node, (*path, key))
         for key, value in merged:
             out.setdefault(key, value)
@@ -225,4 +228,4 @@ def dump_all(documents: list[Any]) -> str:
 
 def load_plain(text: str) -> Any:
     """Load trusted YAML (our own output, a package file) without position tracking."""
-    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - CSafeLoader is the safe loader
+    return yaml.load(text, Loader=yaml.CSafeLoader)

@@ -1,0 +1,113 @@
+"""The command line: parse options, call the pipeline, turn errors into exit codes.
+
+No logic lives here. Data goes to stdout, messages to stderr; every exit status comes from
+``errors.ExitCode`` and only this module decides it.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from fabgitops import __version__, config_file, report
+from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue
+from fabgitops.schema import schema_text
+
+CONFIG_HELP = "The cluster-config file."
+DEFAULT_CONFIG = "cluster-config.yaml"
+
+
+class _State:
+    verbose = False
+
+
+config_option = click.option(
+    "-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG, show_default=True, help=CONFIG_HELP,
+)
+
+
+def echo_issues(issues: Sequence[Issue], fmt: report.Format = report.Format.TEXT) -> None:
+    """Print issues: text to stderr (messages), JSON and annotations to stdout (data)."""
+    if not issues and fmt is not report.Format.JSON:
+        return
+    click.echo(report.render(issues, fmt), nl=False, err=fmt is report.Format.TEXT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="fabgitops")
+@click.option("-v", "--verbose", is_flag=True, help="Show a traceback on internal errors.")
+def cli(verbose: bool) -> None:
+    """Compile a cluster-config.yaml into a GitOps repository for Hyperledger Fabric.
+
+    Exit codes: 0 success, 1 internal error, 2 usage error, 3 invalid configuration,
+    4 output out of date (--check), 5 environment problem (keys, certificates, git).
+    """
+    _State.verbose = verbose
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in report.Format]), default="text",
+    show_default=True,
+    help="text: file:line:col messages; json: one document; github: workflow annotations.",
+)
+def validate(config_path: Path, fmt: str) -> None:
+    """Check a cluster-config: shape (JSON Schema) and semantics; report every problem.
+
+    Exits 0 when the file is valid (warnings are printed but allowed), 3 otherwise.
+    """
+    output = report.Format(fmt)
+    try:
+        loaded = config_file.load(config_path)
+    except ConfigInvalid as exc:
+        echo_issues(exc.issues, output)
+        raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
+    echo_issues(loaded.warnings, output)
+    if output is report.Format.TEXT:
+        click.echo(f"{config_path}: valid", err=True)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of cluster-config.yaml."""
+    click.echo(schema_text(), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``fabgitops`` console script."""
+    sys.exit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit status instead of exiting (for tests and embedding)."""
+    try:
+        # Without standalone mode click returns the status of ctx.exit() instead of exiting.
+        status = cli.main(args=list(argv) if argv is not None else None, prog_name="fabgitops",
+                          standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        return ExitCode.INTERRUPTED
+    except ConfigInvalid as exc:
+        echo_issues(exc.issues)
+        return exc.exit_code
+    except FabgitopsError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:
+        if _State.verbose:
+            traceback.print_exc()
+        click.echo(f"Internal error (a bug in fabgitops): {exc!r}. Run with -v for the "
+                   "traceback and report it.", err=True)
+        return ExitCode.INTERNAL
+    return status if isinstance(status, int) else ExitCode.OK

@@ -1,0 +1,96 @@
+"""Channels: valid names, existing member orgs, policies that Fabric can satisfy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from fabgitops.errors import Issue
+from fabgitops.model import Policy, PolicyType
+from fabgitops.plan import SYSTEM_CHANNEL
+from fabgitops.rules.context import Context
+from fabgitops.rules.names import org_entries
+from fabgitops.yamlio import Path
+
+# common/configtx/validator.go ValidateChannelID.
+CHANNEL_ID = re.compile(r"^[a-z][a-z0-9.-]*$")
+MAX_CHANNEL_ID = 249
+# common/policies/implicitmetaparser.go.
+IMPLICIT_META = re.compile(r"^(ANY|ALL|MAJORITY) (\S+)$")
+# 'MSPID.role' principals of the policy DSL (common/policydsl/policyparser.go).
+PRINCIPAL = re.compile(r"'([A-Za-z0-9.-]+)\.(admin|member|client|peer|orderer)'")
+NODE_OU_ROLES = {"client", "peer", "orderer"}
+
+
+def check(ctx: Context) -> Iterator[Issue]:
+    """Run the channel and policy rules."""
+    config = ctx.config
+    if config.channels is not None:
+        yield from _channels(ctx)
+    for path, org, _ in org_entries(ctx):
+        if org.policies:
+            yield from _policies(ctx, (*path, "Policies"), org.policies)
+    for i, channel in enumerate(config.channels or ()):
+        if channel.policies:
+            yield from _policies(ctx, ("Channels", i, "Policies"), channel.policies)
+
+
+def _channels(ctx: Context) -> Iterator[Issue]:
+    config = ctx.config
+    peer_orgs = {o.name for o in config.peer_orgs}
+    orderer_orgs = {o.name for o in config.orderer_orgs}
+    names: dict[str, Path] = {}
+    for i, channel in enumerate(config.channels or ()):
+        path: Path = ("Channels", i)
+        name = channel.name
+        if len(name) > MAX_CHANNEL_ID or not CHANNEL_ID.match(name):
+            yield ctx.error((*path, "Name"), f"channel name {name!r} must start with a lowercase "
+                            "letter, contain only lowercase letters, digits, '.' and '-', and "
+                            f"be at most {MAX_CHANNEL_ID} characters (Fabric's channel ID rule)")
+        if name == SYSTEM_CHANNEL:
+            yield ctx.error((*path, "Name"), f"{SYSTEM_CHANNEL!r} is the orderer system channel")
+        if name in names:
+            yield ctx.error((*path, "Name"), f"channel {name!r} is also defined at "
+                            f"{ctx.where(names[name])}")
+        names.setdefault(name, (*path, "Name"))
+        seen: set[str] = set()
+        for j, member in enumerate(channel.organizations):
+            where = (*path, "Organizations", j)
+            if member in orderer_orgs and member not in peer_orgs:
+                yield ctx.error(where, f"{member!r} is an orderer org; channels list peer orgs "
+                                "(every orderer org serves every channel)")
+            elif member not in peer_orgs:
+                known = ", ".join(sorted(peer_orgs)) or "none"
+                yield ctx.error(where, f"no peer org is named {member!r} (peer orgs: {known})")
+            if member in seen:
+                yield ctx.error(where, f"{member!r} is listed twice")
+            seen.add(member)
+    if not config.channels and config.peer_orgs:
+        yield ctx.warning(("Channels",), "no channels: the peers will join none")
+
+
+def _policies(ctx: Context, path: Path, policies: Mapping[str, Policy]) -> Iterator[Issue]:
+    node_ous = {(o.msp_id or f"{o.name}MSP"): o.enable_node_ous for _, o, _ in org_entries(ctx)}
+    for name, policy in policies.items():
+        where = (*path, name, "Rule")
+        if policy.type is PolicyType.IMPLICIT_META:
+            if not IMPLICIT_META.match(policy.rule):
+                yield ctx.error(where, f"{policy.rule!r} is not an ImplicitMeta rule such as "
+                                "'ANY Readers' or 'MAJORITY Admins'")
+            continue
+        problem = signature_problem(policy.rule)
+        if problem:
+            yield ctx.error(where, problem)
+        for msp, role in PRINCIPAL.findall(policy.rule):
+            if role in NODE_OU_ROLES and node_ous.get(msp) is False:
+                yield ctx.error(where, f"role '{msp}.{role}' needs EnableNodeOUs: true in the org "
+                                f"with MSP ID {msp!r}; without NodeOUs use .member or .admin")
+
+
+def signature_problem(rule: str) -> str | None:
+    """Why a Signature rule does not parse, or None (the channel stage's DSL parser decides)."""
+    try:
+        from fabgitops.channel.policy import validate_rule
+    except ImportError:  # pragma: no cover - the channel stage is always installed
+        return None
+    return validate_rule(rule)

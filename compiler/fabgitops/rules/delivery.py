@@ -1,0 +1,43 @@
+"""Delivery: secrets mode, age recipients and the GitOps engine fit together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyrage
+
+from fabgitops.errors import Issue
+from fabgitops.model import GitOpsEngine, SecretsMode
+from fabgitops.rules.context import Context
+from fabgitops.yamlio import Path
+
+
+def check(ctx: Context) -> Iterator[Issue]:
+    """Run the delivery rules."""
+    config = ctx.config
+    secrets = config.secrets
+    engine = config.git_ops.engine
+    if secrets.mode is SecretsMode.SOPS and not secrets.sops.age_recipients:
+        yield ctx.error(("Secrets", "Sops", "AgeRecipients"), "Mode: sops needs at least one age "
+                        "recipient (the public key whose identity the cluster's Flux holds)")
+    if secrets.mode is SecretsMode.SOPS and engine is GitOpsEngine.ARGOCD:
+        yield ctx.warning(("Secrets", "Mode"), "Argo CD cannot decrypt SOPS files without a "
+                          "plugin such as KSOPS; use sealed-secrets with Argo CD, or Flux")
+    if secrets.mode is SecretsMode.PLAIN:
+        yield ctx.warning(("Secrets", "Mode"), "plain mode writes private keys and passwords "
+                          "unencrypted into the output; use it only for throwaway clusters")
+    yield from _recipients(ctx, ("Secrets", "Sops", "AgeRecipients"), secrets.sops.age_recipients)
+    yield from _recipients(ctx, ("Keystore", "AgeRecipients"), config.keystore.age_recipients)
+
+
+def _recipients(ctx: Context, path: Path, recipients: tuple[str, ...]) -> Iterator[Issue]:
+    seen: set[str] = set()
+    for i, recipient in enumerate(recipients):
+        try:
+            pyrage.x25519.Recipient.from_str(recipient)
+        except Exception:
+            yield ctx.error((*path, i), f"{recipient!r} is not an age recipient (age1...; "
+                            "`age-keygen -y` prints the recipient of an identity)")
+        if recipient in seen:
+            yield ctx.error((*path, i), f"{recipient!r} is listed twice")
+        seen.add(recipient)

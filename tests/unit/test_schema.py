@@ -1,0 +1,44 @@
+"""The committed JSON Schema is exactly what the models generate, and it accepts the examples."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from fabgitops import yamlio
+from fabgitops.schema import schema_text
+from tests.conftest import ARTICLE, REPO
+
+SCHEMA_FILE = REPO / "schemas" / "cluster-config.schema.json"
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    # Regenerate with: fabgitops schema > schemas/cluster-config.schema.json
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(json.loads(schema_text()))
+
+
+def test_every_example_validates_and_points_editors_at_the_schema() -> None:
+    schema = json.loads(schema_text())
+    examples = sorted((REPO / "examples").glob("*/cluster-config.yaml"))
+    assert ARTICLE in examples
+    for path in examples:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# yaml-language-server: $schema=../../schemas/"), path
+        jsonschema.validate(yamlio.parse(text, source=str(path)).data, schema)
+
+
+def test_schema_names_every_design_key() -> None:
+    props = json.loads(schema_text())["properties"]
+    assert set(props) == {"Network", "OrdererOrgs", "PeerOrgs", "Consensus", "Channels",
+                          "Kubernetes", "GitOps", "Secrets", "Keystore"}
+    defs = json.loads(schema_text())["$defs"]
+    assert {"Name", "Domain", "EnableNodeOUs", "CA", "Template", "Specs", "Users", "MSPID",
+            "AnchorPeers", "StateDatabase", "Policies"} <= set(defs["PeerOrg"]["properties"])
+    assert {"Count", "Start", "Hostname", "SANS"} <= set(defs["NodeTemplate"]["properties"])
+    assert {"Hostname", "CommonName", "Country", "Province", "Locality", "OrganizationalUnit",
+            "StreetAddress", "PostalCode", "SANS"} <= set(defs["NodeSpec"]["properties"])
