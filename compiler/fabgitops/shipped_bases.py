@@ -1,0 +1,42 @@
+"""The hand-written Kustomize bases shipped with fabgitops, as a file tree.
+
+In a wheel they are the package data ``fabgitops.bases``; in a source checkout (editable
+install, tests) they are the repository's ``bases/`` directory, the one reviewers read.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from fabgitops.tree import FileTree
+
+OUTPUT_DIR = "bases"
+
+
+def _root() -> Traversable:
+    try:
+        return resources.files("fabgitops.bases")
+    except ModuleNotFoundError:
+        # Editable installs put compiler/ on sys.path, so the package-dir mapping of the wheel
+        # does not apply: read the checkout's bases/ directly.
+        return Path(__file__).resolve().parents[2] / OUTPUT_DIR
+
+
+def _walk(node: Traversable, prefix: str) -> FileTree:
+    tree: FileTree = {}
+    for child in node.iterdir():
+        path = f"{prefix}/{child.name}"
+        if child.is_dir():
+            tree.update(_walk(child, path))
+        elif child.name.endswith((".yaml", ".sh")):
+            tree[path] = child.read_bytes()
+    return tree
+
+
+@cache
+def bases_tree() -> FileTree:
+    """Every base file keyed by its output path (``bases/peer/kustomization.yaml``, ...)."""
+    return dict(sorted(_walk(_root(), OUTPUT_DIR).items()))

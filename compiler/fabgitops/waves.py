@@ -1,0 +1,29 @@
+"""The order in which a cluster converges, shared by the renderer and the GitOps objects.
+
+Inside an overlay, Argo CD applies resources by ``argocd.argoproj.io/sync-wave`` and waits for
+each wave to be healthy. Across overlays, Argo CD Applications carry the wave of their first
+workload and Flux Kustomizations use ``dependsOn`` in the same order.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+ANNOTATION = "argocd.argoproj.io/sync-wave"
+
+
+class Wave(IntEnum):
+    """Sync waves, lowest first."""
+
+    NAMESPACE = -1
+    """Namespaces, ServiceAccounts, NetworkPolicies."""
+    CONFIG = 0
+    """Secrets (sealed or SOPS), ConfigMaps of public material and channel blocks."""
+    CA = 1
+    KAFKA = 2
+    """ZooKeeper and Kafka (kafka networks only)."""
+    ORDERER = 3
+    PEER = 4
+    """Peers with their CouchDB, and the CLI pod."""
+    CHANNEL_JOBS = 5
+    """Jobs that create and join channels; they retry until the nodes answer."""
