@@ -13,9 +13,10 @@ from pathlib import Path
 
 import click
 
-from fabgitops import __version__, config_file, report
+from fabgitops import __version__, config_file, report, yamlio
 from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue
-from fabgitops.schema import schema_text
+from fabgitops.importer import import_cryptogen
+from fabgitops.schema import SCHEMA_ID, schema_text
 
 CONFIG_HELP = "The cluster-config file."
 DEFAULT_CONFIG = "cluster-config.yaml"
@@ -77,6 +78,53 @@ def validate(config_path: Path, fmt: str) -> None:
 def schema() -> None:
     """Print the JSON Schema of cluster-config.yaml."""
     click.echo(schema_text(), nl=False)
+
+
+def _read_yaml(path: Path) -> yamlio.Document:
+    try:
+        return yamlio.parse(path.read_bytes(), source=str(path))
+    except OSError as exc:
+        raise ConfigInvalid([Issue(str(path), 0, 0, (), f"cannot read the file: {exc.strerror}")
+                             ]) from None
+    except yamlio.YamlProblems as exc:
+        raise ConfigInvalid(exc.issues) from None
+
+
+def _channel_ids(values: tuple[str, ...]) -> dict[str, str]:
+    ids = {}
+    for value in values:
+        profile, sep, channel = value.partition("=")
+        if not sep or not profile or not channel:
+            raise click.BadParameter(f"{value!r} is not PROFILE=CHANNEL_ID",
+                                     param_hint="--channel-id")
+        ids[profile] = channel
+    return ids
+
+
+@cli.command("import-cryptogen")
+@click.argument("crypto_config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("configtx", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--channel-id", "channel_ids", multiple=True, metavar="PROFILE=ID",
+              help="Channel ID of an application profile of configtx.yaml (default: the "
+                   "profile name in lower case). Repeatable.")
+def import_cryptogen_command(
+    crypto_config: Path, configtx: Path | None, channel_ids: tuple[str, ...]
+) -> None:
+    """Print the cluster-config equivalent to a crypto-config.yaml (and configtx.yaml).
+
+    MSP IDs, anchor peers, org policies, consensus type, batch settings and channels come from
+    configtx.yaml; notes on what changed go to stderr.
+    """
+    ids = _channel_ids(channel_ids)
+    imported = import_cryptogen(
+        _read_yaml(crypto_config), _read_yaml(configtx) if configtx else None, ids
+    )
+    for note in imported.notes:
+        click.echo(f"note: {note}", err=True)
+    sources = ", ".join(str(p) for p in (crypto_config, configtx) if p)
+    click.echo(f"# yaml-language-server: $schema={SCHEMA_ID}\n"
+               f"# Imported by fabgitops from {sources}.\n", nl=False)
+    click.echo(yamlio.dump(imported.config, sort_keys=False), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -208,12 +208,16 @@ def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def dump(data: Any) -> str:
-    """Serialize ``data`` as one block-style YAML document with sorted keys."""
+def dump(data: Any, *, sort_keys: bool = True) -> str:
+    """Serialize ``data`` as one block-style YAML document, keys sorted unless told otherwise.
+
+    Generated manifests sort keys (the order ``kubectl kustomize`` prints); files meant for
+    people to edit, such as an imported cluster-config, keep their natural order.
+    """
     return yaml.dump(
         data,
         Dumper=_Dumper,
-        sort_keys=True,
+        sort_keys=sort_keys,
         default_flow_style=False,
         allow_unicode=True,
         width=2**31 - 1,
