@@ -60,8 +60,8 @@ def import_cryptogen(
             result.config[section] = orgs
     if configtx is not None and isinstance(configtx.data, dict):
         _apply_configtx(configtx.data, result, domains, channel_ids)
-    ordered = {k: result.config[k] for k in ("Network", "OrdererOrgs", "PeerOrgs", "Consensus",
-                                              "Channels") if k in result.config}
+    sections = ("Network", "OrdererOrgs", "PeerOrgs", "Consensus", "Channels")
+    ordered: dict[str, Any] = {k: result.config[k] for k in sections if k in result.config}
     return Imported(ordered, result.notes)
 
 
