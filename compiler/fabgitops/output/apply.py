@@ -1,0 +1,166 @@
+"""Reading the output directory and applying a changeset so that a crash leaves no mix.
+
+Every new file is first written next to its destination under a temporary name and fsynced.
+Then a journal listing the renames and removals is written and fsynced: that is the commit
+point. Only then are the files renamed into place. A crash before the journal leaves the old
+tree plus temporary files, which ``recover`` deletes; a crash after it leaves a journal, which
+``recover`` rolls forward. Every command runs ``recover`` (under the lock) before reading the
+tree, so it always sees the previous tree or the new one, never a mix. Keystore files are
+renamed first, so a key is durably in place before anything that refers to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from fabgitops.errors import EnvironmentProblem
+from fabgitops.output.changes import OWNED_ROOTS, Action, Changeset
+from fabgitops.tree import FileTree
+
+TMP_SUFFIX = ".fabgitops-tmp"
+JOURNAL = ".fabgitops/journal.json"
+LOCK = ".fabgitops/lock"
+KEYSTORE = ".fabgitops/keystore/"
+_LOCAL_STATE = {JOURNAL, LOCK}
+
+Step = Callable[[str], None]
+
+
+def _no_step(_: str) -> None:
+    return None
+
+
+def read_tree(root: Path) -> FileTree:
+    """Every file under the owned roots of ``root`` (temporary and lock files excluded)."""
+    tree: FileTree = {}
+    for owned in OWNED_ROOTS:
+        base = root / owned.rstrip("/")
+        if base.is_file():
+            tree[owned.rstrip("/")] = base.read_bytes()
+            continue
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            for name in sorted(filenames):
+                path = Path(dirpath, name).relative_to(root).as_posix()
+                if not name.endswith(TMP_SUFFIX) and path not in _LOCAL_STATE:
+                    tree[path] = Path(dirpath, name).read_bytes()
+    return tree
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(path: Path, content: bytes) -> None:
+    """Write a file so that it survives a crash: temporary file, fsync, rename, fsync dir."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with tmp.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def apply(changeset: Changeset, root: Path, *, step: Step = _no_step) -> None:
+    """Apply a changeset to ``root`` atomically (see the module docstring).
+
+    ``step`` is called between phases and after each rename, so that tests can interrupt
+    the process at every point.
+
+    Raises:
+        EnvironmentProblem: a file cannot be written.
+    """
+    # Keystore first: keys are durable before any manifest that uses them appears.
+    ordered = sorted(changeset.changes, key=lambda c: (not c.path.startswith(KEYSTORE), c.path))
+    try:
+        dirs: set[Path] = set()
+        for change in ordered:
+            if change.action is Action.REMOVE:
+                continue
+            target = root / change.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.with_name(target.name + TMP_SUFFIX).open("wb") as handle:
+                handle.write(change.new)
+                handle.flush()
+                os.fsync(handle.fileno())
+            dirs.add(target.parent)
+        for directory in sorted(dirs):
+            _fsync_dir(directory)
+        step("staged")
+        journal = {
+            "renames": [c.path for c in ordered if c.action is not Action.REMOVE],
+            "removals": [c.path for c in ordered if c.action is Action.REMOVE],
+        }
+        write_durably(root / JOURNAL, json.dumps(journal, indent=1).encode())
+        step("journal")
+        _roll_forward(root, journal, step)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write the output directory {root}: {exc}") from exc
+
+
+def _roll_forward(root: Path, journal: dict[str, list[str]], step: Step) -> None:
+    touched: set[Path] = set()
+    for path in journal.get("renames", []):
+        target = root / path
+        tmp = target.with_name(target.name + TMP_SUFFIX)
+        if tmp.exists():
+            os.replace(tmp, target)
+            touched.add(target.parent)
+            step(f"rename {path}")
+    for path in journal.get("removals", []):
+        target = root / path
+        target.unlink(missing_ok=True)
+        touched.add(target.parent)
+        _prune_empty(target.parent, root)
+    for directory in sorted(d for d in touched if d.exists()):
+        _fsync_dir(directory)
+    (root / JOURNAL).unlink(missing_ok=True)
+    _fsync_dir((root / JOURNAL).parent)
+
+
+def _prune_empty(directory: Path, root: Path) -> None:
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+def recover(root: Path) -> str | None:
+    """Finish or undo an interrupted apply; say which, or None when there was nothing to do.
+
+    Raises:
+        EnvironmentProblem: the journal is unreadable or a file cannot be moved.
+    """
+    journal_path = root / JOURNAL
+    try:
+        if journal_path.exists():
+            try:
+                journal = json.loads(journal_path.read_bytes())
+            except ValueError as exc:
+                raise EnvironmentProblem(f"{journal_path} is damaged ({exc}); restore the "
+                                         "output from git and delete it") from None
+            _roll_forward(root, journal, _no_step)
+            return "completed an interrupted write"
+        stray = [p for owned in OWNED_ROOTS for p in _temporaries(root / owned.rstrip("/"))]
+        for path in stray:
+            path.unlink()
+        return "removed the files of an interrupted write" if stray else None
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot recover the output directory {root}: {exc}") from exc
+
+
+def _temporaries(base: Path) -> list[Path]:
+    if base.is_file() or not base.is_dir():
+        sibling = base.with_name(base.name + TMP_SUFFIX)
+        return [sibling] if sibling.exists() else []
+    return sorted(base.rglob(f"*{TMP_SUFFIX}"))

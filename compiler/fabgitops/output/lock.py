@@ -1,0 +1,36 @@
+"""One compile at a time per output directory."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fabgitops.errors import EnvironmentProblem
+from fabgitops.output.apply import LOCK
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``root`` (released when the process ends, even by a crash).
+
+    Raises:
+        EnvironmentProblem: another fabgitops process holds the lock, or it cannot be created.
+    """
+    path = root / LOCK
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot create the lock {path}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EnvironmentProblem(f"another fabgitops run holds {path}; wait for it to "
+                                     "finish") from None
+        yield
+    finally:
+        os.close(fd)
