@@ -68,7 +68,7 @@ def write_durably(path: Path, content: bytes) -> None:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    tmp.replace(path)
     _fsync_dir(path.parent)
 
 
@@ -115,7 +115,7 @@ def _roll_forward(root: Path, journal: dict[str, list[str]], step: Step) -> None
         target = root / path
         tmp = target.with_name(target.name + TMP_SUFFIX)
         if tmp.exists():
-            os.replace(tmp, target)
+            tmp.replace(target)
             touched.add(target.parent)
             step(f"rename {path}")
     for path in journal.get("removals", []):
