@@ -1,0 +1,43 @@
+"""Channel artifacts: genesis blocks and config transactions built in-process, as configtxgen
+builds them, plus a configtxlator-compatible decoder.
+
+Public API:
+
+- :func:`build_artifacts`: the stage (plan + crypto material + current tree -> ``channels/``).
+- :func:`inspect` / :func:`encode` / :func:`to_json`: ``configtxlator proto_decode`` and
+  ``proto_encode`` for blocks and envelopes.
+- :func:`validate_rule`: why configtxgen would reject a policy rule.
+- the output paths, from :mod:`fabgitops.channel.paths`.
+"""
+
+from fabgitops.channel.paths import (
+    CHANNELS_DIR,
+    SYSTEM_CHANNEL_BLOCK,
+    anchors_tx_path,
+    channel_dir,
+    channel_tx_path,
+    genesis_block_path,
+    readable_path,
+)
+from fabgitops.channel.policy import PolicyRuleError, validate_rule
+from fabgitops.channel.protolator import ArtifactDecodeError, encode, inspect, to_json
+from fabgitops.channel.stage import Clock, RandomBytes, build_artifacts
+
+__all__ = [
+    "CHANNELS_DIR",
+    "SYSTEM_CHANNEL_BLOCK",
+    "ArtifactDecodeError",
+    "Clock",
+    "PolicyRuleError",
+    "RandomBytes",
+    "anchors_tx_path",
+    "build_artifacts",
+    "channel_dir",
+    "channel_tx_path",
+    "encode",
+    "genesis_block_path",
+    "inspect",
+    "readable_path",
+    "to_json",
+    "validate_rule",
+]

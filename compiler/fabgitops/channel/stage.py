@@ -1,0 +1,139 @@
+"""The channel artifacts stage: plan + crypto material -> blocks, envelopes and their YAML.
+
+Which artifacts exist follows the consensus type:
+
+- etcdraft and BFT (channel participation, Fabric 2.5 and 3.x): one application channel genesis
+  block per channel, which every orderer joins (osnadmin) and every peer joins; anchor peers are
+  in it.
+- kafka and solo (Fabric 2.5, system channel): the system channel genesis block the orderers
+  boot from, and per channel the creation transaction and one anchor peer update per org that
+  has anchor peers (the legacy ``peer channel create`` / ``peer channel update`` flow).
+
+Blocks carry a random nonce and a timestamp, so building twice never gives the same bytes. The
+stage therefore decodes the artifact already in the output tree and keeps its bytes when it
+encodes the same config (compared decoded, not as bytes); only a changed config gets a new
+artifact, and a recompile without changes produces no diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from fabgitops.channel import artifacts, profile
+from fabgitops.channel._pb import Proto, serialize
+from fabgitops.channel.envelope import (
+    NONCE_SIZE,
+    config_update_envelope,
+    genesis_block,
+    read_config_block,
+    read_config_update,
+)
+from fabgitops.channel.paths import (
+    SYSTEM_CHANNEL_BLOCK,
+    anchors_tx_path,
+    channel_tx_path,
+    genesis_block_path,
+    readable_path,
+)
+from fabgitops.channel.protolator import to_tree
+from fabgitops.channel.readable import readable_yaml
+from fabgitops.plan import SYSTEM_CHANNEL, Plan
+from fabgitops.tree import FileTree
+
+Clock = Callable[[], datetime]
+"""An injected clock (``lambda: datetime.now(UTC)`` in production)."""
+RandomBytes = Callable[[int], bytes]
+"""An injected source of randomness: ``rng(n)`` returns ``n`` random bytes (``os.urandom``)."""
+
+
+def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
+                    current: Mapping[str, bytes], *, clock: Clock,
+                    rng: RandomBytes) -> FileTree:
+    """Every channel artifact of the network, with a readable YAML beside each one.
+
+    Args:
+        plan: the network.
+        material_files: crypto material in cryptogen's layout (``peerOrganizations/<domain>/msp/
+            cacerts/...``), exactly what configtxgen would read from each MSPDir.
+        current: the current output tree; artifacts whose config is unchanged are kept as is.
+        clock: the time written into new blocks and envelopes.
+        rng: randomness for the nonce of new blocks.
+
+    Returns:
+        The files under ``channels/`` (see ``fabgitops.channel.paths``).
+
+    Raises:
+        EnvironmentProblem: crypto material that a channel needs is missing.
+        ConfigInvalid: a policy rule or consensus setting that configtxgen would reject
+            (``validate`` normally reports these first).
+    """
+    builder = _Builder(current, clock, rng)
+    if plan.consensus.uses_system_channel:
+        system = profile.system_channel(plan, material_files)
+        builder.block(SYSTEM_CHANNEL_BLOCK, SYSTEM_CHANNEL,
+                      artifacts.genesis_config(system, material_files))
+        for channel in plan.channels:
+            creation = profile.channel_creation(plan, channel)
+            builder.envelope(channel_tx_path(channel.name), artifacts.channel_create_update(
+                channel.name, creation, material_files))
+            members = creation.application.organizations if creation.application else ()
+            for org in members:
+                if org.anchor_peers:
+                    builder.envelope(anchors_tx_path(channel.name, org.msp_id),
+                                     artifacts.anchor_peers_update(channel.name, creation,
+                                                                   org.name, material_files))
+    else:
+        for channel in plan.channels:
+            app = profile.application_channel(plan, channel, material_files)
+            builder.block(genesis_block_path(channel.name), channel.name,
+                          artifacts.genesis_config(app, material_files))
+    return builder.files
+
+
+class _Builder:
+    """Collects artifacts, reusing the current bytes of those whose config is unchanged."""
+
+    def __init__(self, current: Mapping[str, bytes], clock: Clock, rng: RandomBytes) -> None:
+        self.current = current
+        self.clock = clock
+        self.rng = rng
+        self.files: FileTree = {}
+
+    def _timestamp(self) -> int:
+        now = self.clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        return int(now.timestamp())
+
+    def _add(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+        self.files[readable_path(path)] = readable_yaml(path.rsplit("/", 1)[-1], data)
+
+    def block(self, path: str, channel_id: str, config: Proto) -> None:
+        existing = self.current.get(path)
+        if existing is not None:
+            decoded = read_config_block(existing)
+            if decoded is not None and decoded[0] == channel_id and _same(decoded[1], config):
+                self._add(path, existing)
+                return
+        block = genesis_block(channel_id, config.channel_group, timestamp=self._timestamp(),
+                              nonce=self.rng(NONCE_SIZE))
+        self._add(path, serialize(block))
+
+    def envelope(self, path: str, config_update: Proto) -> None:
+        existing = self.current.get(path)
+        if existing is not None:
+            decoded = read_config_update(existing)
+            if (decoded is not None and decoded[0] == config_update.channel_id
+                    and _same(decoded[1], config_update)):
+                self._add(path, existing)
+                return
+        envelope = config_update_envelope(config_update, timestamp=self._timestamp())
+        self._add(path, serialize(envelope))
+
+
+def _same(old: Proto, new: Proto) -> bool:
+    # Compare fully decoded trees: embedded messages may be serialized in another map order
+    # (e.g. by configtxgen) and still be the same config.
+    return to_tree(old) == to_tree(new)
