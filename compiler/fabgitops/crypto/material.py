@@ -1,0 +1,125 @@
+"""The crypto stage's result: cryptogen's tree in memory, the keystore to write, credentials.
+
+Later stages read what they need through the helpers (an identity's local MSP, a node's TLS
+files, an org's verifying MSP, the CA server's pairs, a credential) rather than by path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from fabgitops.crypto import msp
+from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.plan import Identity, Org
+from fabgitops.tree import FileTree
+
+
+@dataclass(frozen=True)
+class CryptoMaterial:
+    """Everything the crypto stage produced.
+
+    Private keys are held here in clear (``files``, ``CertKey.key_pem``); only ``keystore``,
+    where they are age-encrypted, may be written to the repository.
+    """
+
+    orgs: Mapping[str, OrgMaterial]
+    """By org ``Name``, orderer orgs first, in configuration order."""
+    keystore: FileTree
+    """``.fabgitops/keystore/...``: certificates in clear, keys and credentials age-encrypted."""
+    credentials: Mapping[str, str]
+    notes: tuple[str, ...] = ()
+    """What this compile created, reissued, retired or restored, and warnings."""
+
+    def __repr__(self) -> str:
+        return f"CryptoMaterial(orgs={list(self.orgs)!r}, {len(self.keystore)} keystore files)"
+
+    @cached_property
+    def files(self) -> Mapping[str, bytes]:
+        """Every file cryptogen would write, relative to ``crypto-config/`` (keys decrypted)."""
+        out: dict[str, bytes] = {}
+        for org in self.orgs.values():
+            out.update(msp.org_files(org))
+        return out
+
+    @cached_property
+    def directories(self) -> tuple[str, ...]:
+        """Every directory of the cryptogen tree, parents first (empty ``admincerts`` too)."""
+        dirs: set[str] = set()
+        for org in self.orgs.values():
+            for directory in msp.org_directories(org):
+                parts = directory.split("/")
+                dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return tuple(sorted(dirs))
+
+    def org(self, org: Org | str) -> OrgMaterial:
+        """The material of an org (a plan ``Org`` or its name).
+
+        Raises:
+            KeyError: the org is not in the material.
+        """
+        name = org if isinstance(org, str) else org.name
+        try:
+            return self.orgs[name]
+        except KeyError:
+            raise KeyError(f"no crypto material for org {name!r}") from None
+
+    def identity(self, org: Org | str, identity: Identity | str) -> IdentityMaterial:
+        """The material of a node or user (a plan ``Identity`` or its CN)."""
+        name = identity if isinstance(identity, str) else identity.common_name
+        return self.org(org).identity(name)
+
+    def local_msp(self, org: Org | str, identity: Identity | str) -> FileTree:
+        """The identity's ``msp/`` folder, relative to it: ``cacerts/..``, ``keystore/priv_sk``,
+        ``signcerts/..``, ``tlscacerts/..``, ``admincerts/..`` and ``config.yaml`` (NodeOUs)."""
+        return msp.local_msp(self.org(org), self.identity(org, identity))
+
+    def tls(self, org: Org | str, identity: Identity | str) -> FileTree:
+        """The identity's ``tls/`` folder: ``ca.crt`` and ``server.*`` (nodes) or ``client.*``."""
+        return msp.tls_folder(self.org(org), self.identity(org, identity))
+
+    def verifying_msp(self, org: Org | str) -> FileTree:
+        """The org's ``msp/`` (configtxgen's ``MSPDir``), relative to it."""
+        return msp.verifying_msp(self.org(org))
+
+    def signing_ca(self, org: Org | str) -> CertKey:
+        """The org's signing CA pair, which its fabric-ca-server serves."""
+        return self.org(org).ca
+
+    def tls_ca(self, org: Org | str) -> CertKey:
+        """The org's TLS CA pair."""
+        return self.org(org).tlsca
+
+    def ca_server_tls(self, org: Org | str) -> CertKey:
+        """The TLS server pair of the org's fabric-ca-server (``CAServer.tls_sans``)."""
+        return self.org(org).ca_server_tls
+
+    def credential(self, name: str) -> str:
+        """A generated credential kept in the keystore.
+
+        Raises:
+            KeyError: the credential was not requested from ``issue`` (see
+                :func:`fabgitops.crypto.stage.credential_names`).
+        """
+        try:
+            return self.credentials[name]
+        except KeyError:
+            raise KeyError(
+                f"credential {name!r} was not generated; pass it to issue(credentials=...)"
+            ) from None
+
+    def certificates(self) -> Iterator[tuple[str, CertKey]]:
+        """Every distinct certificate with its cryptogen path (the CA server's under
+        ``<org>/ca-server/tls/server.crt``, outside cryptogen's tree)."""
+        for org in self.orgs.values():
+            base = org.crypto_dir
+            yield f"{base}/ca/{msp.cert_filename(org.ca_name)}", org.ca
+            yield f"{base}/tlsca/{msp.cert_filename(org.tlsca_name)}", org.tlsca
+            for identity in (*org.nodes, *org.users):
+                root = msp.identity_dir(org, identity)
+                yield (f"{root}/msp/signcerts/{msp.cert_filename(identity.common_name)}",
+                       identity.enrollment)
+                prefix = "client" if identity.is_user else "server"
+                yield f"{root}/tls/{prefix}.crt", identity.tls
+            yield f"{base}/ca-server/tls/server.crt", org.ca_server_tls

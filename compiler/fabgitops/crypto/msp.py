@@ -1,0 +1,142 @@
+"""cryptogen's directory layout of issued material: the ``msp`` layer.
+
+Pure functions from :mod:`fabgitops.crypto.values` to file maps. Paths and contents follow
+fabric v2.5.16 ``internal/cryptogen/msp/msp.go`` and ``cmd/cryptogen/main.go``; the result is
+what ``cryptogen generate`` leaves on disk, file for file.
+"""
+
+from __future__ import annotations
+
+from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.plan import NodeKind
+
+Files = dict[str, bytes]
+
+# msp.go L28-33: the NodeOU values, in the order exportConfig writes them (L301-316).
+_NODE_OU_KEYS = (
+    ("ClientOUIdentifier", "client"),
+    ("PeerOUIdentifier", "peer"),
+    ("AdminOUIdentifier", "admin"),
+    ("OrdererOUIdentifier", "orderer"),
+)
+LOCAL_MSP_FOLDERS = ("admincerts", "cacerts", "tlscacerts", "keystore", "signcerts")
+"""msp.go ``createFolderStructure`` L251-272 (the verifying MSP has only the first three)."""
+VERIFYING_MSP_FOLDERS = LOCAL_MSP_FOLDERS[:3]
+
+
+def cert_filename(common_name: str) -> str:
+    """``<CN>-cert.pem`` (msp.go ``x509Filename`` L274-276, ca.go L254)."""
+    return common_name + "-cert.pem"
+
+
+def node_ou_config(ca_file: str) -> bytes:
+    """``config.yaml`` with NodeOUs enabled, byte for byte as cryptogen 2.5's yaml.v2 marshals
+    ``msp.Configuration`` (msp.go ``exportConfig`` L297-334). cryptogen 3.x (yaml v4) indents
+    by 4 instead of 2; Fabric reads both the same.
+
+    ``ca_file`` is ``cacerts/<ca CN>-cert.pem``; CNs are host names, which yaml.v2 writes as
+    plain scalars.
+    """
+    pad = "  "
+    lines = ["NodeOUs:", f"{pad}Enable: true"]
+    for key, ou in _NODE_OU_KEYS:
+        lines += [
+            f"{pad}{key}:",
+            f"{pad}{pad}Certificate: {ca_file}",
+            f"{pad}{pad}OrganizationalUnitIdentifier: {ou}",
+        ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def identity_dir(org: OrgMaterial, identity: IdentityMaterial) -> str:
+    """``<org>/peers|orderers|users/<CN>`` (main.go L517-518, L633-634, ``generateNodes`` L610)."""
+    node_group = "peers" if org.kind is NodeKind.PEER else "orderers"
+    group = "users" if identity.is_user else node_group
+    return f"{org.crypto_dir}/{group}/{identity.common_name}"
+
+
+def _admincerts(org: OrgMaterial, identity: IdentityMaterial | None) -> Files:
+    """The ``admincerts`` folder of an MSP (``identity`` None: the org's verifying MSP).
+
+    With NodeOUs the folder stays empty (msp.go L126-131, L221-223). Without, msp.go first puts
+    the MSP's own signcert there (L126-131; a throwaway cert for the verifying MSP, L225-243),
+    then main.go ``copyAdminCert`` (L584-606) replaces it by ``Admin@<domain>``'s signcert for
+    the org MSP and for every node (L559-581, L668-690) but not for users, who keep their own.
+    """
+    if org.enable_node_ous:
+        return {}
+    holder = identity if identity is not None and identity.is_user else org.admin
+    return {cert_filename(holder.common_name): holder.enrollment.cert_pem}
+
+
+def _ca_folders(org: OrgMaterial) -> Files:
+    files = {
+        f"cacerts/{cert_filename(org.ca_name)}": org.ca.cert_pem,
+        f"tlscacerts/{cert_filename(org.tlsca_name)}": org.tlsca.cert_pem,
+    }
+    if org.enable_node_ous:
+        files["config.yaml"] = node_ou_config(f"cacerts/{cert_filename(org.ca_name)}")
+    return files
+
+
+def local_msp(org: OrgMaterial, identity: IdentityMaterial) -> Files:
+    """Files of an identity's ``msp/`` folder, relative to it (msp.go L42-131).
+
+    ``keystore/priv_sk`` holds the key in clear, as Fabric needs it (csp.go L89).
+    """
+    files = {
+        f"admincerts/{name}": pem for name, pem in _admincerts(org, identity).items()
+    }
+    files |= _ca_folders(org)
+    files["keystore/priv_sk"] = identity.enrollment.key_pem
+    files[f"signcerts/{cert_filename(identity.common_name)}"] = identity.enrollment.cert_pem
+    return files
+
+
+def tls_folder(org: OrgMaterial, identity: IdentityMaterial) -> Files:
+    """Files of an identity's ``tls/`` folder: ``ca.crt`` and the renamed pair (msp.go L159-178)."""
+    prefix = "client" if identity.is_user else "server"
+    return {
+        "ca.crt": org.tlsca.cert_pem,
+        f"{prefix}.crt": identity.tls.cert_pem,
+        f"{prefix}.key": identity.tls.key_pem,
+    }
+
+
+def verifying_msp(org: OrgMaterial) -> Files:
+    """Files of the org's ``msp/`` (msp.go ``GenerateVerifyingMSP`` L183-249, after
+    ``copyAdminCert``); this is configtxgen's ``MSPDir``."""
+    files = {f"admincerts/{name}": pem for name, pem in _admincerts(org, None).items()}
+    return files | _ca_folders(org)
+
+
+def _ca_dir(pair: CertKey, name: str) -> Files:
+    # ca.go NewCA: csp.GeneratePrivateKey writes priv_sk (csp.go L89), the cert <CN>-cert.pem.
+    return {cert_filename(name): pair.cert_pem, "priv_sk": pair.key_pem}
+
+
+def _under(prefix: str, files: Files) -> Files:
+    return {f"{prefix}/{path}": content for path, content in files.items()}
+
+
+def org_files(org: OrgMaterial) -> Files:
+    """Every file cryptogen writes for the org, relative to the ``crypto-config`` root."""
+    base = org.crypto_dir
+    files = _under(f"{base}/ca", _ca_dir(org.ca, org.ca_name))
+    files |= _under(f"{base}/tlsca", _ca_dir(org.tlsca, org.tlsca_name))
+    files |= _under(f"{base}/msp", verifying_msp(org))
+    for identity in (*org.nodes, *org.users):
+        root = identity_dir(org, identity)
+        files |= _under(f"{root}/msp", local_msp(org, identity))
+        files |= _under(f"{root}/tls", tls_folder(org, identity))
+    return files
+
+
+def org_directories(org: OrgMaterial) -> list[str]:
+    """Every directory cryptogen creates for the org, including empty ``admincerts``."""
+    dirs = [f"{org.crypto_dir}/{d}" for d in ("ca", "tlsca")]
+    dirs += [f"{org.crypto_dir}/msp/{d}" for d in VERIFYING_MSP_FOLDERS]
+    for identity in (*org.nodes, *org.users):
+        root = identity_dir(org, identity)
+        dirs += [f"{root}/msp/{d}" for d in LOCAL_MSP_FOLDERS] + [f"{root}/tls"]
+    return dirs

@@ -1,0 +1,176 @@
+"""The crypto stage: the plan plus the previous keystore in, crypto material out.
+
+Per org, in cryptogen's order (main.go ``generatePeerOrg`` L508-582, ``generateOrdererOrg``
+L625-691): signing CA, TLS CA, then each node, then ``User1..N`` and ``Admin``; plus the TLS
+pair of the org's fabric-ca-server. Each piece is reused from the keystore when it exists
+(:mod:`fabgitops.crypto.reconcile`), so the stage is idempotent: compiling twice gives a
+byte-identical keystore.
+
+Keystore layout (relative to ``.fabgitops/keystore/``)::
+
+    recipients.txt                               age recipients of every *.age file
+    <kind>Organizations/<domain>/ca/{cert.pem,key.age}        signing CA
+    <kind>Organizations/<domain>/tlsca/{cert.pem,key.age}     TLS CA
+    <kind>Organizations/<domain>/ca-server/tls/{cert.pem,key.age}
+    <kind>Organizations/<domain>/<peers|orderers|users>/<CN>/{msp,tls}/{cert.pem,key.age}
+    credentials/<name>.age
+    retired/<any of the above>                   material of removed orgs/nodes/users
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from fabgitops.crypto.ca import Profile
+from fabgitops.crypto.keys import KeyGen
+from fabgitops.crypto.material import CryptoMaterial
+from fabgitops.crypto.reconcile import Context, authority, leaf
+from fabgitops.crypto.values import IdentityMaterial, OrgMaterial
+from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.keystore.credentials import (
+    ca_admin_credential,
+    couchdb_credential,
+    reconcile_credentials,
+)
+from fabgitops.keystore.identity import AgeIdentity
+from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
+from fabgitops.keystore.sealing import make_sealer, read_recipients_file
+from fabgitops.model import PublicKeyAlgorithm, StateDatabase
+from fabgitops.plan import Identity, NodeKind, Org, Plan
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The production clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+def credential_names(plan: Plan) -> list[str]:
+    """The credentials every network needs: each org's CA admin password, and a CouchDB
+    password per peer whose org uses CouchDB."""
+    names = [ca_admin_credential(org.domain) for org in plan.orgs]
+    for org in plan.peer_orgs:
+        if org.state_database is StateDatabase.COUCHDB:
+            names += [couchdb_credential(org.domain, n.hostname) for n in org.nodes]
+    return names
+
+
+def issue(
+    plan: Plan,
+    previous: Mapping[str, bytes],
+    *,
+    clock: Clock,
+    keygen: KeyGen,
+    identity: AgeIdentity,
+    renew: bool = False,
+    credentials: Iterable[str] = (),
+) -> CryptoMaterial:
+    """Reuse or create every certificate, key and credential the plan needs.
+
+    Args:
+        plan: the network.
+        previous: the output repository's current files (only ``.fabgitops/keystore/`` is read).
+        clock: the time certificates are issued at.
+        keygen: the source of keys, serials and credential randomness.
+        identity: the age identity that decrypts the existing keystore.
+        renew: also reissue leaf certificates expiring within ``Keystore.ExpiryWarningDays``.
+        credentials: names of extra credentials to keep, besides :func:`credential_names`.
+
+    Raises:
+        EnvironmentProblem: the keystore cannot be decrypted with ``identity``, a key is
+            missing, or the identity is not among the configured recipients.
+        ConfigInvalid: a recipient, key algorithm or subject field cannot be used.
+    """
+    now = clock()
+    settings = plan.config.keystore
+    recorded = recorded_recipients(previous)
+    sealer = make_sealer(
+        settings.age_recipients,
+        identity,
+        read_recipients_file(recorded) if recorded is not None else None,
+    )
+    ledger = Ledger(keystore_part(previous), sealer)
+    renew_before = now + timedelta(days=settings.expiry_warning_days) if renew else None
+    ctx = Context(ledger, keygen, now, renew_before)
+    orgs = {org.name: _org(ctx, org) for org in plan.orgs}
+    values, created = reconcile_credentials(
+        ledger, [*credential_names(plan), *credentials], keygen.random_bytes
+    )
+    outcome = ledger.finish()
+    notes = [*ctx.notes, *(f"created credential {n}" for n in created)]
+    notes += [f"retired {p} to retired/{p}" for p in outcome.retired]
+    notes += [f"restored {p} from retired/" for p in outcome.restored]
+    return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
+
+
+def _check_algorithm(org: Org, name: str, algorithm: PublicKeyAlgorithm) -> None:
+    # cryptogen 2.x makes ECDSA P-256 keys only (csp.go L77); ed25519 is a 3.x option.
+    if algorithm is not PublicKeyAlgorithm.ECDSA:
+        raise ConfigInvalid([Issue(
+            "", 0, 0, (org.name, name, "PublicKeyAlgorithm"),
+            f"{name}: PublicKeyAlgorithm {algorithm.value} is not supported by the crypto "
+            "stage yet; use ecdsa",
+        )])
+
+
+def _org(ctx: Context, org: Org) -> OrgMaterial:
+    base = org.crypto_dir
+    subject = org.ca.subject
+    _check_algorithm(org, org.ca.common_name, org.ca.key_algorithm)
+    try:
+        # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.
+        signing, ca_pair = authority(ctx, f"{base}/ca", org.ca.common_name, org.domain, subject)
+        tls, tls_pair = authority(
+            ctx, f"{base}/tlsca", org.ca.tls_common_name, org.domain, subject
+        )
+    except ValueError as exc:
+        raise ConfigInvalid([Issue("", 0, 0, (org.name, "CA"), f"org {org.name}: {exc}")]) from None
+    group = "peers" if org.kind is NodeKind.PEER else "orderers"
+
+    def identity(spec: Identity, folder: str) -> IdentityMaterial:
+        _check_algorithm(org, spec.common_name, spec.key_algorithm)
+        root = f"{base}/{folder}/{spec.common_name}"
+        # msp.go L78-81: the NodeOU goes into the enrollment cert only when NodeOUs are on;
+        # the plan gives Admin@ the admin role only then (main.go generateNodes L613-615).
+        ous = (spec.role.value,) if org.enable_node_ous else ()
+        try:
+            enrollment, created = leaf(
+                ctx, f"{root}/msp", signing, spec.common_name, Profile.ENROLLMENT, node_ous=ous
+            )
+            # msp.go L144-148: the TLS cert has no node OU; users have no SANs.
+            tls_pair_, _ = leaf(
+                ctx, f"{root}/tls", tls, spec.common_name, Profile.TLS, sans=spec.sans
+            )
+        except ValueError as exc:
+            raise ConfigInvalid([Issue(
+                "", 0, 0, (org.name, spec.common_name), f"{spec.common_name}: {exc}"
+            )]) from None
+        if created:
+            ctx.notes.append(f"created {root}")
+        return IdentityMaterial(spec.common_name, spec.role, enrollment, tls_pair_)
+
+    nodes = tuple(identity(node.identity, group) for node in org.nodes)
+    users = tuple(identity(user, "users") for user in org.users)
+    try:
+        ca_server, _ = leaf(
+            ctx, f"{base}/ca-server/tls", tls, org.ca.common_name, Profile.TLS,
+            sans=org.ca.tls_sans,
+        )
+    except ValueError as exc:
+        raise ConfigInvalid([Issue("", 0, 0, (org.name, "CA", "SANS"), str(exc))]) from None
+    return OrgMaterial(
+        name=org.name,
+        domain=org.domain,
+        kind=org.kind,
+        crypto_dir=base,
+        enable_node_ous=org.enable_node_ous,
+        ca_name=org.ca.common_name,
+        tlsca_name=org.ca.tls_common_name,
+        ca=ca_pair,
+        tlsca=tls_pair,
+        nodes=nodes,
+        users=users,
+        ca_server_tls=ca_server,
+    )
