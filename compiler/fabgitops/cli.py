@@ -13,9 +13,11 @@ from pathlib import Path
 
 import click
 
-from fabgitops import __version__, config_file, report, yamlio
+from fabgitops import __version__, channel, config_file, report, yamlio
 from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue
 from fabgitops.importer import import_cryptogen
+from fabgitops.init import starter_files
+from fabgitops.init.write import write_starter
 from fabgitops.schema import SCHEMA_ID, schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -125,6 +127,33 @@ def import_cryptogen_command(
     click.echo(f"# yaml-language-server: $schema={SCHEMA_ID}\n"
                f"# Imported by fabgitops from {sources}.\n", nl=False)
     click.echo(yamlio.dump(imported.config, sort_keys=False), nl=False)
+
+
+@cli.command("init")
+@click.argument("directory", default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init_command(directory: Path, force: bool) -> None:
+    """Start a config repository: a commented cluster-config.yaml and a GitHub workflow.
+
+    Refuses to overwrite existing files (exit 5) unless --force is given.
+    """
+    for path in write_starter(directory, starter_files(), force=force):
+        click.echo(f"wrote {path}", err=True)
+    click.echo("Next: edit cluster-config.yaml, run `fabgitops validate`, and add the "
+               "FABGITOPS_AGE_IDENTITY secret described in .github/workflows/fabgitops.yml.",
+               err=True)
+
+
+@cli.command()
+@click.argument("artifact", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--type", "message_type", metavar="PROTO",
+              help="Message type, e.g. common.Block, common.Envelope, common.ConfigUpdate "
+                   "(default: detect a block or an envelope).")
+def inspect(artifact: Path, message_type: str | None) -> None:
+    """Print a block or transaction as JSON, like `configtxlator proto_decode`."""
+    decoded = channel.inspect(artifact.read_bytes(), message_type)
+    click.echo(channel.to_json(decoded), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from fabgitops.channel.policy import validate_rule
 from fabgitops.errors import Issue
 from fabgitops.model import Policy, PolicyType
 from fabgitops.plan import SYSTEM_CHANNEL
@@ -88,9 +89,5 @@ def _policies(ctx: Context, path: Path, policies: Mapping[str, Policy]) -> Itera
 
 
 def signature_problem(rule: str) -> str | None:
-    """Why a Signature rule does not parse, or None (the channel stage's DSL parser decides)."""
-    try:
-        from fabgitops.channel.policy import validate_rule
-    except ImportError:  # pragma: no cover - the channel stage is always installed
-        return None
+    """Why a Signature rule does not parse, or None: the channel stage's parser decides."""
     return validate_rule(rule)
