@@ -18,6 +18,7 @@ class LoadedConfig:
     """A valid configuration, where it came from, and its warnings."""
 
     path: Path
+    raw: bytes
     document: Document
     config: ClusterConfig
     warnings: tuple[Issue, ...]
@@ -53,4 +54,4 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
     except YamlProblems as exc:
         raise ConfigInvalid(exc.issues) from None
     config, warnings = validate(document)
-    return LoadedConfig(path, document, config, warnings)
+    return LoadedConfig(path, raw, document, config, warnings)

@@ -71,6 +71,20 @@ def staged_paths(repository: Repository) -> set[str]:
     return {d.a_path or d.b_path or "" for d in repo.index.diff("HEAD")}
 
 
+def refuse_unrelated_staged(repository: Repository, paths: Iterable[str]) -> None:
+    """Stop before a commit would sweep in changes the user staged for something else.
+
+    Raises:
+        EnvironmentProblem: paths other than ``paths`` (output-relative) are staged.
+    """
+    ours = {repository.path(p) for p in paths}
+    unrelated = sorted(staged_paths(repository) - ours)
+    if unrelated:
+        shown = ", ".join(unrelated[:5]) + (" ..." if len(unrelated) > 5 else "")
+        raise EnvironmentProblem(f"refusing to commit: unrelated paths are staged ({shown}); "
+                                 "commit or unstage them first")
+
+
 def commit(repository: Repository, changes: Changeset, message: str) -> str | None:
     """Commit exactly the changed paths; return the new commit's hex SHA, or None if nothing.
 
@@ -79,12 +93,7 @@ def commit(repository: Repository, changes: Changeset, message: str) -> str | No
     """
     if not changes:
         return None
-    ours = {repository.path(p) for p in changes.paths}
-    unrelated = sorted(staged_paths(repository) - ours)
-    if unrelated:
-        shown = ", ".join(unrelated[:5]) + (" ..." if len(unrelated) > 5 else "")
-        raise EnvironmentProblem(f"refusing to commit: unrelated paths are staged ({shown}); "
-                                 "commit or unstage them first")
+    refuse_unrelated_staged(repository, changes.paths)
     repo = repository.repo
     added = [repository.path(c.path) for c in changes.changes if c.action is not Action.REMOVE]
     removed = [repository.path(c.path) for c in changes.changes if c.action is Action.REMOVE]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import jsonschema
 
@@ -42,3 +43,13 @@ def test_schema_names_every_design_key() -> None:
     assert {"Count", "Start", "Hostname", "SANS"} <= set(defs["NodeTemplate"]["properties"])
     assert {"Hostname", "CommonName", "Country", "Province", "Locality", "OrganizationalUnit",
             "StreetAddress", "PostalCode", "SANS"} <= set(defs["NodeSpec"]["properties"])
+
+
+def test_every_subpackage_ships_in_the_wheel() -> None:
+    # pyproject lists packages by hand (bases/ is mapped in): a new subpackage must be added.
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    source = REPO / "compiler"
+    found = {".".join(p.parent.relative_to(source).parts)
+             for p in (source / "fabgitops").rglob("__init__.py")}
+    assert found <= set(settings["packages"]), sorted(found - set(settings["packages"]))
+    assert settings["package-dir"]["fabgitops.bases"] == "bases"
