@@ -176,6 +176,8 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
      Severity.WARNING),
     ("bad-recipient", setter("Keystore.AgeRecipients", ["age1nope"]),
      "Keystore.AgeRecipients[0]", "is not an age recipient", Severity.ERROR),
+    ("gitops-path", setter("GitOps.Path", "../elsewhere"), "GitOps.Path",
+     "must not contain '..'", Severity.ERROR),
     ("network-name", setter("Network.Name", "My Net"), "Network.Name",
      "is not a DNS-1123 label", Severity.ERROR),
 ]

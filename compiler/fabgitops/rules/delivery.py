@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pyrage
 
 from fabgitops.errors import Issue
+from fabgitops.gitops.common import output_path_problem
 from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.rules.context import Context
 from fabgitops.yamlio import Path
@@ -26,6 +27,9 @@ def check(ctx: Context) -> Iterator[Issue]:
     if secrets.mode is SecretsMode.PLAIN:
         yield ctx.warning(("Secrets", "Mode"), "plain mode writes private keys and passwords "
                           "unencrypted into the output; use it only for throwaway clusters")
+    problem = output_path_problem(config.git_ops.path)
+    if problem:
+        yield ctx.error(("GitOps", "Path"), problem)
     yield from _recipients(ctx, ("Secrets", "Sops", "AgeRecipients"), secrets.sops.age_recipients)
     yield from _recipients(ctx, ("Keystore", "AgeRecipients"), config.keystore.age_recipients)
 
