@@ -1,0 +1,260 @@
+"""Shared vocabulary of the render stage: paths, labels, manifests, kustomizations, images.
+
+Everything here is a pure function from plan values to plain dicts (manifests) or bytes
+(files); the modules per component compose them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fabgitops import yamlio
+from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.model import Component, ResourceRequirements
+from fabgitops.plan import Plan
+from fabgitops.tree import generated_yaml
+from fabgitops.waves import ANNOTATION, Wave
+
+Manifest = dict[str, Any]
+
+OVERLAYS_DIR = "overlays"
+BASES_DIR = "bases"
+MANAGED_BY = "fabgitops"
+KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
+USER_PATCHES = "patches"
+"""``overlays/<namespace>/patches/``: the user's Kustomize Component, never written here."""
+
+# Pods run as this uid/gid unless an image needs its own (CouchDB: 5984); see bases/.
+RUN_AS = 1000
+PROJECTED_MODE = 0o440
+"""Key and certificate files: readable by the pod's fsGroup only."""
+
+
+def overlay_dir(namespace: str) -> str:
+    """``overlays/<namespace>``: one org (or the Kafka namespace) per directory."""
+    return f"{OVERLAYS_DIR}/{namespace}"
+
+
+def base_ref(component: str) -> str:
+    """The path of ``bases/<component>`` from a node directory ``overlays/<ns>/<dir>/``."""
+    return f"../../../{BASES_DIR}/{component}"
+
+
+def yaml_file(manifest: Mapping[str, Any]) -> bytes:
+    """One manifest as a generated YAML file (header, sorted keys)."""
+    return generated_yaml(yamlio.dump(dict(manifest)))
+
+
+def yaml_documents(manifests: Sequence[Mapping[str, Any]]) -> bytes:
+    """Several manifests as one stable multi-document generated file."""
+    return generated_yaml(yamlio.dump_all([dict(m) for m in manifests]))
+
+
+def short_hash(*parts: bytes, length: int = 10) -> str:
+    """A short content hash for names that must change when their content does (Jobs)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels of one rendered object: the article's scheme plus app.kubernetes.io/*.
+
+    ``app: hyperledger``, ``role`` and ``org`` keep the seed's selectors meaningful;
+    ``peer-id``/``orderer-id`` name the node; ``app.kubernetes.io/instance`` is the per-node
+    selector label that makes Service ``<host>`` select only its own pod.
+    """
+
+    network: str
+    namespace: str
+    role: str
+    name: str
+    instance: str
+    node_label: str | None = None
+    """``peer-id`` or ``orderer-id``, set to the instance."""
+
+    def selector(self) -> dict[str, str]:
+        """The immutable selector of a workload or Service."""
+        return {"app": "hyperledger", "role": self.role,
+                "app.kubernetes.io/instance": self.instance}
+
+    def all(self) -> dict[str, str]:
+        """Every label, for metadata and pod templates."""
+        out = {
+            **self.selector(),
+            "org": self.namespace,
+            "app.kubernetes.io/name": self.name,
+            "app.kubernetes.io/component": self.role,
+            "app.kubernetes.io/part-of": self.network,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+        }
+        if self.node_label:
+            out[self.node_label] = self.instance
+        return out
+
+    def template_only(self) -> dict[str, str]:
+        """Labels a node overlay adds to the base's objects and pod templates (not selectors)."""
+        out = {"org": self.namespace, "app.kubernetes.io/part-of": self.network}
+        if self.node_label:
+            out[self.node_label] = self.instance
+        return out
+
+
+def metadata(name: str, namespace: str, labels: Labels, wave: Wave,
+             annotations: Mapping[str, str] | None = None) -> Manifest:
+    """Object metadata with labels and the Argo CD sync wave; never a creationTimestamp."""
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": labels.all(),
+        "annotations": {ANNOTATION: str(int(wave)), **(annotations or {})},
+    }
+
+
+def config_map(name: str, namespace: str, labels: Labels, *, data: Mapping[str, str] | None = None,
+               binary: Mapping[str, str] | None = None) -> Manifest:
+    """A ConfigMap of public material (wave CONFIG); ``binary`` values are base64 already."""
+    manifest: Manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(name, namespace, labels, Wave.CONFIG),
+    }
+    if data:
+        manifest["data"] = dict(data)
+    if binary:
+        manifest["binaryData"] = dict(binary)
+    return manifest
+
+
+def kustomization(resources: Iterable[str], *, namespace: str | None = None,
+                  components: Iterable[str] = (), labels: Sequence[Manifest] = (),
+                  patches: Sequence[Manifest] = (), images: Sequence[Manifest] = (),
+                  ) -> Manifest:
+    """A ``kustomization.yaml`` (Kustomize v5 fields only: ``labels``, ``patches``)."""
+    out: Manifest = {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization",
+                     "resources": list(resources)}
+    if namespace:
+        out["namespace"] = namespace
+    if components := list(components):
+        out["components"] = components
+    if labels:
+        out["labels"] = list(labels)
+    if patches:
+        out["patches"] = list(patches)
+    if images:
+        out["images"] = list(images)
+    return out
+
+
+def json_patch(kind: str, name: str, operations: Sequence[Manifest]) -> Manifest:
+    """A JSON 6902 patch entry of ``patches`` for one object of a base."""
+    return {"target": {"kind": kind, "name": name}, "patch": yamlio.dump(list(operations))}
+
+
+def rename(kind: str, base_name: str, new_name: str) -> Manifest:
+    """Rename a base object (Kustomize then also updates a StatefulSet's serviceName)."""
+    return json_patch(kind, base_name,
+                      [{"op": "replace", "path": "/metadata/name", "value": new_name}])
+
+
+def node_labels(labels: Labels) -> list[Manifest]:
+    """``labels`` of a node kustomization: the per-node selector, then plain labels."""
+    return [
+        {"pairs": {"app.kubernetes.io/instance": labels.instance}, "includeSelectors": True},
+        {"pairs": labels.template_only(), "includeTemplates": True},
+    ]
+
+
+def env(name: str, value: str) -> Manifest:
+    """A literal environment variable."""
+    return {"name": name, "value": value}
+
+
+def secret_env(name: str, secret: str, key: str) -> Manifest:
+    """An environment variable read from a Secret."""
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def restricted() -> Manifest:
+    """Container securityContext of the Pod Security Standard "restricted"."""
+    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]}}
+
+
+def pod_security() -> Manifest:
+    """Pod securityContext: non-root, fsGroup for the volumes, RuntimeDefault seccomp."""
+    return {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def resources_override(plan: Plan, component: Component) -> Manifest | None:
+    """The user's ``Kubernetes.Resources`` for a component, as a container ``resources`` patch
+    (merged over the base's defaults), or None."""
+    spec: ResourceRequirements | None = plan.config.kubernetes.resources.get(component)
+    if spec is None:
+        return None
+    out: Manifest = {}
+    for field in ("requests", "limits"):
+        quantities = getattr(spec, field)
+        if quantities is not None:
+            values = quantities.model_dump(exclude_none=True)
+            if values:
+                out[field] = values
+    return out or None
+
+
+def storage_patch(plan: Plan, size: str, index: int = 0) -> list[Manifest]:
+    """JSON 6902 operations setting a volumeClaimTemplate's size and StorageClass."""
+    prefix = f"/spec/volumeClaimTemplates/{index}/spec"
+    ops: list[Manifest] = [
+        {"op": "replace", "path": f"{prefix}/resources/requests/storage", "value": size}]
+    storage_class = plan.config.kubernetes.storage_class
+    if storage_class:
+        ops.append({"op": "add", "path": f"{prefix}/storageClassName", "value": storage_class})
+    return ops
+
+
+# A reference is [registry[:port]/]path[:tag][@digest]; a ':' after the last '/' starts the tag.
+_DIGEST = re.compile(r"^(?P<name>[^@]+)@(?P<digest>[A-Za-z0-9_+.-]+:[0-9a-fA-F]{32,})$")
+
+BASE_IMAGES: Mapping[str, str] = {
+    "peer": "hyperledger/fabric-peer",
+    "orderer": "hyperledger/fabric-orderer",
+    "tools": "hyperledger/fabric-tools",
+    "ca": "hyperledger/fabric-ca",
+    "couch_db": "couchdb",
+    "kafka": "hyperledger/fabric-kafka",
+    "zoo_keeper": "hyperledger/fabric-zookeeper",
+}
+"""The image names the hand-written bases use, by ``plan.images`` key."""
+
+
+def image_entries(plan: Plan, keys: Iterable[str]) -> list[Manifest]:
+    """Kustomize ``images`` entries that swap the bases' images for ``plan.images``.
+
+    Raises:
+        ConfigInvalid: an image has neither tag nor digest, or is tagged ``latest``.
+    """
+    out = []
+    for key in keys:
+        reference = plan.images[key]
+        entry: Manifest = {"name": BASE_IMAGES[key]}
+        match = _DIGEST.match(reference)
+        if match:
+            entry |= {"newName": match["name"], "digest": match["digest"]}
+        else:
+            name, _, tag = reference.rpartition(":")
+            if not name or "/" in tag or tag == "latest":
+                raise ConfigInvalid([Issue("", 0, 0, ("Network", "Images"),
+                                           f"image {reference!r} must be pinned to a tag other "
+                                           "than 'latest' or to a digest")])
+            entry |= {"newName": name, "newTag": tag}
+        out.append(entry)
+    return out

@@ -1,0 +1,103 @@
+"""What every part of the render stage reads (the inputs) and writes (the collector)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fabgitops.crypto import CryptoMaterial
+from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
+from fabgitops.model import Expose
+from fabgitops.plan import Org, Plan
+from fabgitops.render.common import Labels
+from fabgitops.seal import PlainSecret
+from fabgitops.tree import FileTree
+
+
+@dataclass(frozen=True)
+class Context:
+    """The stage's inputs."""
+
+    plan: Plan
+    material: CryptoMaterial
+    artifacts: Mapping[str, bytes]
+    """The channel stage's files (``channels/<channel>/...``)."""
+    user_paths: frozenset[str]
+    """Paths of user-owned files in the output (``overlays/<ns>/patches/kustomization.yaml``)."""
+
+    @property
+    def expose(self) -> Expose:
+        """How nodes are reachable from outside the cluster."""
+        return self.plan.config.kubernetes.expose
+
+    @property
+    def fabric_namespaces(self) -> tuple[str, ...]:
+        """Every org namespace, sorted: the sources the nodes' NetworkPolicies admit."""
+        return tuple(sorted({o.namespace for o in self.plan.orgs}))
+
+    def labels(self, org: Org | str, role: str, name: str, instance: str,
+               node_label: str | None = None) -> Labels:
+        """Labels of an object of ``org`` (or of a namespace given by name)."""
+        namespace = org if isinstance(org, str) else org.namespace
+        return Labels(self.plan.network_name, namespace, role, name, instance, node_label)
+
+    def artifact(self, path: str) -> bytes:
+        """A channel artifact.
+
+        Raises:
+            EnvironmentProblem: the channel stage did not produce it.
+        """
+        try:
+            return self.artifacts[path]
+        except KeyError:
+            raise EnvironmentProblem(f"channel artifact {path} is missing; the channel stage "
+                                     "must run before render") from None
+
+    def credential(self, name: str) -> bytes:
+        """A generated credential (CA admin or CouchDB password).
+
+        Raises:
+            EnvironmentProblem: the crypto stage did not generate it.
+        """
+        try:
+            return self.material.credential(name).encode()
+        except KeyError as exc:
+            raise EnvironmentProblem(str(exc.args[0])) from None
+
+
+@dataclass
+class Collector:
+    """The files and secrets being rendered, with a check that no two objects share a name."""
+
+    files: FileTree = field(default_factory=dict)
+    secrets: list[PlainSecret] = field(default_factory=list)
+    _owners: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def file(self, path: str, content: bytes) -> None:
+        """Add a file; a path written twice is a bug in the renderer."""
+        if path in self.files:
+            raise ValueError(f"render produced {path} twice")
+        self.files[path] = content
+
+    def secret(self, secret: PlainSecret) -> None:
+        """Add a Secret for the seal stage (written at ``secret.path``)."""
+        self.claim(secret.namespace, "Secret", secret.name, secret.path)
+        self.secrets.append(secret)
+
+    def claim(self, namespace: str, kind: str, name: str, owner: str) -> None:
+        """Record an object name (``kind`` "directory": a directory of the org's overlay).
+
+        Files at the overlay root cannot clash with node directories: their names have a dot,
+        host names never do.
+
+        Raises:
+            ConfigInvalid: another object of the namespace already has this kind and name (two
+                host names whose derived names meet, e.g. a peer named ``admin`` and the org
+                admin's ``admin-msp``).
+        """
+        key = (namespace, kind, name)
+        if key in self._owners and self._owners[key] != owner:
+            message = (f"{kind} {namespace}/{name} would be generated twice (for "
+                       f"{self._owners[key]} and {owner}): rename the host")
+            raise ConfigInvalid([Issue("", 0, 0, (), message)])
+        self._owners[key] = owner

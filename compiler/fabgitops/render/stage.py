@@ -1,0 +1,226 @@
+"""The render stage: plan + crypto material + channel artifacts -> Kustomize overlays.
+
+Output layout (``overlays/<namespace>/`` per org, plus the Kafka namespace of kafka networks)::
+
+    overlays/<ns>/kustomization.yaml       namespace, resources, images, user Component
+    overlays/<ns>/namespace.yaml           Namespace (Pod Security "restricted")
+    overlays/<ns>/network-policies.yaml    NetworkPolicies (when Kubernetes.NetworkPolicies)
+    overlays/<ns>/pod-disruption-budgets.yaml
+    overlays/<ns>/tls-roots.yaml           ConfigMap: every org's TLS CA, orderers.pem bundle
+    overlays/<ns>/channel-<channel>.yaml   ConfigMap: the blocks/transactions the org needs
+    overlays/<ns>/admin-{msp,tls}.yaml     the org admin's public material (Jobs, CLI)
+    overlays/<ns>/admin-keys.yaml          Secret (a PlainSecret: the seal stage writes it)
+    overlays/<ns>/anchor-peers-job.yaml    kafka/solo only: the org's anchor peer update
+    overlays/<ns>/<host>/                  one directory per node (CA, peers, orderers):
+        kustomization.yaml                 the base, renames, labels, patches
+        statefulset-patch.yaml             per-node env, resources, projected volumes
+        msp.yaml, tls.yaml                 ConfigMaps <host>-msp, <host>-tls (public)
+        keys.yaml                          Secret <host>-keys (a PlainSecret)
+        join-job.yaml                      the node's channel join Job (peers, orderers)
+        nodeport.yaml | ingress.yaml       exposure, when configured
+    overlays/<ns>/cli/                     the optional CLI
+    overlays/<kafka ns>/                   kafka networks: zookeeper/ and kafka/ directories
+
+The bases themselves (``bases/<component>``, which every node directory references as
+``../../../bases/<component>``) are not part of the result: the pipeline adds
+``shipped_bases.bases_tree()``. The renderer never writes Secrets either: it returns them as
+PlainSecrets with their final path, name and namespace, and lists those paths in the
+kustomizations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from fabgitops.channel.paths import (
+    SYSTEM_CHANNEL_BLOCK,
+    anchors_tx_path,
+    channel_tx_path,
+    genesis_block_path,
+)
+from fabgitops.crypto import CryptoMaterial
+from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.model import StateDatabase
+from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
+from fabgitops.render import jobs, policies
+from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
+from fabgitops.render.common import (
+    USER_PATCHES,
+    config_map,
+    image_entries,
+    kustomization,
+    overlay_dir,
+    yaml_documents,
+    yaml_file,
+)
+from fabgitops.render.context import Collector, Context
+from fabgitops.render.kafka import kafka_overlay
+from fabgitops.render.nodes import orderer_dir, peer_dir
+from fabgitops.seal import PlainSecret
+from fabgitops.tree import FileTree
+
+TLS_ROOTS = "tls-roots"
+ANCHOR_JOB = "anchor-peers-job.yaml"
+CONFIG_MAP_LIMIT = 1024 * 1024
+"""The API server refuses ConfigMaps larger than 1 MiB."""
+
+ChannelFiles = dict[str, dict[str, bytes]]
+"""Per channel, the artifact files (by ConfigMap key) an org's nodes and Jobs read."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The stage's result: generated files (bases included), and the Secrets to seal."""
+
+    files: FileTree
+    secrets: tuple[PlainSecret, ...]
+
+
+def render(plan: Plan, material: CryptoMaterial, artifacts: Mapping[str, bytes], *,
+           user_paths: Collection[str]) -> Rendered:
+    """Render every org overlay (and the Kafka overlay) of the network.
+
+    Args:
+        plan: the network.
+        material: the crypto stage's result.
+        artifacts: the channel stage's files (``channels/...``).
+        user_paths: paths of the user's files in the output repository; an
+            ``overlays/<ns>/patches/kustomization.yaml`` there is included as a Component.
+
+    Returns:
+        Files keyed by output path (``overlays/...``) and the PlainSecrets the
+        kustomizations reference (their ``path`` is where the seal stage writes them).
+
+    Raises:
+        ConfigInvalid: two generated objects would share a name, an image is not pinned, or a
+            channel artifact does not fit a ConfigMap.
+        EnvironmentProblem: crypto material, a credential or a channel artifact is missing.
+    """
+    ctx = Context(plan, material, artifacts, frozenset(user_paths))
+    out = Collector()
+    for org in plan.orgs:
+        _org_overlay(ctx, out, org)
+    if plan.kafka is not None:
+        kafka_overlay(ctx, out, plan.kafka)
+    return Rendered(dict(sorted(out.files.items())),
+                    tuple(sorted(out.secrets, key=lambda s: s.path)))
+
+
+def channel_files(ctx: Context, org: Org) -> ChannelFiles:
+    """The channel artifacts an org's namespace holds.
+
+    Participation networks: each channel's genesis block (orderers and peers join with it).
+    System-channel networks: the system channel block for orderer orgs; the creation
+    transaction and the org's anchor peer update for peer orgs.
+    """
+    plan = ctx.plan
+    if not plan.consensus.uses_system_channel:
+        return {c: {"genesis.block": ctx.artifact(genesis_block_path(c))} for c in org.channels}
+    if org.kind is NodeKind.ORDERER:
+        return {SYSTEM_CHANNEL: {"genesis.block": ctx.artifact(SYSTEM_CHANNEL_BLOCK)}}
+    out: ChannelFiles = {}
+    for channel in org.channels:
+        out[channel] = {"channel.tx": ctx.artifact(channel_tx_path(channel))}
+        if org.anchor_peers:
+            out[channel]["anchors.tx"] = ctx.artifact(anchors_tx_path(channel, org.msp_id))
+    return out
+
+
+def _channel_config_maps(ctx: Context, out: Collector, org: Org,
+                         channels: ChannelFiles) -> list[str]:
+    root = overlay_dir(org.namespace)
+    labels = ctx.labels(org, "channel", "fabric-channel", org.namespace)
+    files = []
+    for channel, artifacts in sorted(channels.items()):
+        name = jobs.channel_config_map(channel)
+        if sum(len(v) * 4 // 3 for v in artifacts.values()) > CONFIG_MAP_LIMIT:
+            raise ConfigInvalid([Issue("", 0, 0, ("Channels",), f"the artifacts of channel "
+                                       f"{channel} do not fit a 1 MiB ConfigMap")])
+        out.claim(org.namespace, "ConfigMap", name, f"channel {channel}")
+        manifest = config_map(name, org.namespace, labels, binary=jobs.binary_data(artifacts))
+        out.file(f"{root}/{name}.yaml", yaml_file(manifest))
+        files.append(f"{name}.yaml")
+    return files
+
+
+def _tls_roots(ctx: Context, out: Collector, org: Org) -> str:
+    """Every org's TLS CA certificate (``<MSPID>.pem``) and the orderer orgs' in one bundle
+    (``orderers.pem``, for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
+    plan, material = ctx.plan, ctx.material
+    data = {f"{o.msp_id}.pem": material.tls_ca(o).cert_pem.decode() for o in plan.orgs}
+    data["orderers.pem"] = "".join(material.tls_ca(o).cert_pem.decode()
+                                   for o in plan.orderer_orgs)
+    labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
+    out.claim(org.namespace, "ConfigMap", TLS_ROOTS, "the TLS roots")
+    out.file(f"{overlay_dir(org.namespace)}/{TLS_ROOTS}.yaml",
+             yaml_file(config_map(TLS_ROOTS, org.namespace, labels, data=data)))
+    return f"{TLS_ROOTS}.yaml"
+
+
+def _namespace_objects(ctx: Context, out: Collector, org: Org) -> list[str]:
+    plan = ctx.plan
+    root = overlay_dir(org.namespace)
+    labels = ctx.labels(org, "org", "fabric-org", org.namespace)
+    out.file(f"{root}/{policies.NAMESPACE}", yaml_file(policies.namespace(org.namespace, labels)))
+    resources = [policies.NAMESPACE]
+    if plan.config.kubernetes.network_policies:
+        exposed = plan.config.kubernetes.expose.value != "ClusterIP"
+        out.file(f"{root}/{policies.NETWORK_POLICIES}", yaml_documents(policies.network_policies(
+            org.namespace, labels, fabric=ctx.fabric_namespaces, roles={"ca", org.kind.value},
+            exposed=exposed)))
+        resources.append(policies.NETWORK_POLICIES)
+    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", yaml_documents(
+        policies.disruption_budgets(org.namespace, labels, [org.kind.value])))
+    resources.append(policies.DISRUPTION_BUDGETS)
+    return resources
+
+
+def _images(plan: Plan, org: Org) -> list[str]:
+    keys = ["ca", "tools", org.kind.value]
+    if org.state_database is StateDatabase.COUCHDB:
+        keys.append("couch_db")
+    return sorted(keys)
+
+
+def _org_overlay(ctx: Context, out: Collector, org: Org) -> None:
+    plan = ctx.plan
+    root = overlay_dir(org.namespace)
+    out.claim(org.namespace, "directory", USER_PATCHES, "the user's patches (a Component)")
+    resources = _namespace_objects(ctx, out, org)
+    resources.append(_tls_roots(ctx, out, org))
+    channels = channel_files(ctx, org)
+    resources += _channel_config_maps(ctx, out, org, channels)
+    system = plan.consensus.uses_system_channel
+    peer_org = org.kind is NodeKind.PEER
+    cli = peer_org and plan.config.kubernetes.cli and bool(org.nodes) and any(plan.orderers())
+    jobs_needed = bool(org.nodes and org.channels) and (peer_org or not system)
+    admin = None
+    if cli or jobs_needed:
+        admin, admin_files = admin_objects(ctx, out, org)
+        resources += admin_files
+    directories = [ca_dir(ctx, out, org)]
+    job_channels = channels if jobs_needed else {}
+    for node in org.nodes:
+        if peer_org:
+            wanted = {c: {k: v for k, v in files.items() if k != "anchors.tx"}
+                      for c, files in job_channels.items()}
+            directories.append(peer_dir(ctx, out, org, node,
+                                        admin.msp_volume if admin else None, wanted))
+        else:
+            blocks = {c: files["genesis.block"] for c, files in job_channels.items()}
+            directories.append(orderer_dir(ctx, out, org, node, blocks))
+    if cli and admin is not None:
+        directories.append(cli_dir(ctx, out, org, admin))
+    if system and peer_org and admin is not None and org.anchor_peers and channels:
+        job = jobs.anchor_peers(plan, org, ctx.labels(org, "job", "fabric-tools",
+                                                       org.namespace), admin.msp_volume, channels)
+        out.claim(org.namespace, "Job", job["metadata"]["name"], "the anchor peer update")
+        out.file(f"{root}/{ANCHOR_JOB}", yaml_file(job))
+        resources.append(ANCHOR_JOB)
+    resources += sorted(directories)
+    components = [USER_PATCHES] if f"{root}/{USER_PATCHES}/kustomization.yaml" in \
+        ctx.user_paths else []
+    document = kustomization(resources, namespace=org.namespace, components=components,
+                             images=image_entries(plan, _images(plan, org)))
+    out.file(f"{root}/kustomization.yaml", yaml_file(document))

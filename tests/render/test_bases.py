@@ -1,0 +1,60 @@
+"""The hand-written bases: each builds alone, carries the shared sync waves, pins its images,
+and is what the renderer copies into the output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from fabgitops.render.common import BASE_IMAGES
+from fabgitops.shipped_bases import bases_tree
+from fabgitops.tree import GENERATED_HEADER
+from fabgitops.waves import ANNOTATION, Wave
+from tests.conftest import REPO
+from tests.render.conftest import Built
+from tests.render.support import kustomize
+
+BASES = REPO / "bases"
+COMPONENTS = ("ca", "cli", "couchdb", "kafka", "orderer", "peer", "zookeeper")
+WAVES = {"ca": Wave.CA, "cli": Wave.PEER, "kafka": Wave.KAFKA, "orderer": Wave.ORDERER,
+         "peer": Wave.PEER, "zookeeper": Wave.KAFKA}
+
+
+def test_the_bases_are_the_shipped_ones() -> None:
+    assert sorted(p.name for p in BASES.iterdir()) == list(COMPONENTS)
+    shipped = bases_tree()
+    on_disk = {f"bases/{p.relative_to(BASES).as_posix()}": p.read_bytes()
+               for p in BASES.rglob("*.yaml")}
+    assert shipped == on_disk
+    assert all(content.startswith(GENERATED_HEADER.encode()) for content in shipped.values())
+
+
+def test_each_base_builds_alone() -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = dict(zip(COMPONENTS, pool.map(kustomize, [BASES / c for c in COMPONENTS]),
+                         strict=True))
+    assert built["couchdb"] == []  # a Component: it patches peers it is applied to
+    for component, wave in WAVES.items():
+        objects = built[component]
+        assert objects, component
+        for obj in objects:
+            assert obj["metadata"]["annotations"][ANNOTATION] == str(int(wave)), component
+            spec = obj["spec"].get("template", {}).get("spec")
+            if spec is None:
+                continue
+            for container in [*spec.get("initContainers", []), *spec["containers"]]:
+                name, _, tag = container["image"].rpartition(":")
+                assert name in BASE_IMAGES.values() and tag and tag != "latest"
+
+
+def test_no_placeholder_of_a_base_survives_in_a_build(built: Callable[[str], Built]) -> None:
+    """The bases' per-node placeholders (names, addresses, MSP ID) are all patched: in the
+    "prefix" network no host is called peer, orderer or ca."""
+    placeholders = ("peer-msp", "peer-tls", "peer-keys", "orderer-msp", "orderer-keys",
+                    "ca-msp", "ca-keys", "SampleOrg", "peer:7051", "orderer:7050",
+                    '{"peername":"peer"}')
+    for objects in built("prefix").objects.values():
+        text = json.dumps(objects)
+        for placeholder in placeholders:
+            assert json.dumps(placeholder) not in text, placeholder

@@ -1,0 +1,117 @@
+"""Focused behaviour of the render stage: images, MSP keys, name clashes, user patches."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fabgitops import yamlio
+from fabgitops.errors import ConfigInvalid, EnvironmentProblem
+from fabgitops.render import render
+from fabgitops.render.common import image_entries
+from fabgitops.render.identity import msp_public
+from fabgitops.tree import generated_yaml
+from tests.render.networks import NETWORKS
+from tests.render.support import compile_network, kustomize, output_tree, plan_of, write
+
+
+def _images(**overrides: str) -> list[dict[str, Any]]:
+    data = copy.deepcopy(NETWORKS["article"])
+    data["Network"] = {"Images": overrides}
+    return image_entries(plan_of(data), ["peer", "ca"])
+
+
+def test_images_are_split_into_kustomize_entries() -> None:
+    digest = "sha256:" + "ab" * 32
+    assert _images(Peer="registry.local:5000/fabric/peer:3.1.5-p1", CA=f"ca@{digest}") == [
+        {"name": "hyperledger/fabric-peer", "newName": "registry.local:5000/fabric/peer",
+         "newTag": "3.1.5-p1"},
+        {"name": "hyperledger/fabric-ca", "newName": "ca", "digest": digest},
+    ]
+
+
+@pytest.mark.parametrize("image", ["registry.local:5000/fabric/peer", "peer:latest"])
+def test_unpinned_images_are_refused(image: str) -> None:
+    with pytest.raises(ConfigInvalid) as caught:
+        _images(Peer=image)
+    assert "pinned" in caught.value.issues[0].message
+
+
+def test_node_ou_config_follows_the_renamed_ca_certificate() -> None:
+    compiled = compile_network(NETWORKS["leveldb"])
+    org = compiled.plan.org("Org1")
+    local = compiled.material.local_msp(org, org.nodes[0].identity)
+    assert "cacerts/ca.org1-cert.pem" in local["config.yaml"].decode()
+    data = msp_public(local, "peer0")
+    assert sorted(data) == ["cacert.pem", "config.yaml", "signcert.pem", "tlscacert.pem"]
+    config = yaml.safe_load(data["config.yaml"])
+    assert config["NodeOUs"]["PeerOUIdentifier"]["Certificate"] == "cacerts/cacert.pem"
+    assert "ca.org1-cert.pem" not in data["config.yaml"]
+
+
+def test_an_msp_with_two_signing_certificates_is_refused() -> None:
+    with pytest.raises(EnvironmentProblem, match="more than one file in signcerts"):
+        msp_public({"cacerts/a.pem": b"x", "tlscacerts/b.pem": b"x", "signcerts/c.pem": b"x",
+                    "signcerts/d.pem": b"x"}, "peer0")
+
+
+@pytest.mark.parametrize("host", ["admin", "cli", "patches"])
+def test_a_host_name_clashing_with_generated_names_is_a_config_error(host: str) -> None:
+    data = copy.deepcopy(NETWORKS["article"])
+    data["PeerOrgs"][0]["Specs"] = [{"Hostname": host}]
+    with pytest.raises(ConfigInvalid) as caught:
+        compile_network(data)
+    assert host in caught.value.issues[0].message
+
+
+def test_a_missing_channel_artifact_is_an_environment_problem() -> None:
+    compiled = compile_network(NETWORKS["article"])
+    with pytest.raises(EnvironmentProblem, match=r"channels/mychannel/genesis\.block"):
+        render(compiled.plan, compiled.material, {}, user_paths=())
+
+
+def test_the_users_patches_component_is_included_only_when_present(tmp_path: Path) -> None:
+    user = "overlays/org1/patches/kustomization.yaml"
+    compiled = compile_network(NETWORKS["article"], user_paths=frozenset({user}))
+    document = yamlio.load_plain(compiled.rendered.files["overlays/org1/kustomization.yaml"]
+                                 .decode())
+    assert document["components"] == ["patches"]
+    other = yamlio.load_plain(compiled.rendered.files["overlays/org2/kustomization.yaml"]
+                              .decode())
+    assert "components" not in other
+    assert not any(path.startswith("overlays/org1/patches/") for path in
+                   compiled.rendered.files)
+    component = {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
+        "patches": [{"target": {"kind": "StatefulSet", "name": "peer0"}, "patch": yamlio.dump([
+            {"op": "add", "path": "/metadata/annotations/team", "value": "blue"}])}],
+    }
+    write({**output_tree(compiled.rendered), user: generated_yaml(yamlio.dump(component))},
+          tmp_path)
+    peer0 = next(o for o in kustomize(tmp_path / "overlays" / "org1")
+                 if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "peer0")
+    assert peer0["metadata"]["annotations"]["team"] == "blue"
+
+
+def test_secrets_hold_the_private_material_and_configmaps_none() -> None:
+    compiled = compile_network(NETWORKS["kafka"])
+    secrets = {s.path: s for s in compiled.rendered.secrets}
+    peer = secrets["overlays/org1/peer0/keys.yaml"]
+    assert (peer.name, peer.namespace) == ("peer0-keys", "org1")
+    assert sorted(peer.data) == ["couchdb-password", "couchdb-username", "msp.key", "tls.key"]
+    assert len(peer.data["couchdb-password"]) >= 32
+    assert sorted(secrets["overlays/org1/ca/keys.yaml"].data) == [
+        "admin-password", "ca.key", "tls.key"]
+    for secret in compiled.rendered.secrets:
+        directory, name = secret.path.rsplit("/", 1)
+        kustomization = yamlio.load_plain(
+            compiled.rendered.files[f"{directory}/kustomization.yaml"].decode())
+        assert name in kustomization["resources"], secret.path
+    for path, content in compiled.rendered.files.items():
+        assert b"PRIVATE KEY" not in content, path
+        for secret in compiled.rendered.secrets:
+            assert secret.data["tls.key"] not in content
