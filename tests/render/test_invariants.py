@@ -109,6 +109,8 @@ def test_every_dialed_host_is_a_service_and_a_san_of_its_target(
     assert {d.where.split()[-1] for d in dials} >= {"CORE_PEER_GOSSIP_BOOTSTRAP",
                                                     "CORE_PEER_ADDRESS", "genesis.block"} \
         or plan.consensus.uses_system_channel
+    assert sum(d.tls for d in dials) >= 8
+    assert _target(network, Dial("nowhere", "nobody.org1", 7051, True)) is None
     for dial in dials:
         found = _target(network, dial)
         assert found is not None, f"{dial.where}: nothing serves {dial.host}:{dial.port}"
