@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +11,28 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = REPO / "examples" / "article" / "cluster-config.yaml"
+
+
+def tool(name: str) -> str:
+    """A command-line tool of the test extras (kubectl, sops, ruff, mypy), found next to the
+    interpreter first so that tests use the pinned one, not whatever the machine has."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
+    return found
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files (overlays/ of the example) instead of "
+                          "comparing with them.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites golden files (pytest --update-golden)."""
+    return bool(request.config.getoption("--update-golden"))
 
 
 @pytest.fixture

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from fabgitops import __version__, channel, config_file, report, yamlio
-from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue
+from fabgitops import __version__, channel, config_file, deliver, report, yamlio
+from fabgitops.crypto import expiring, export_crypto
+from fabgitops.deliver import GitOptions, Mode
+from fabgitops.diffreport import DiffFormat, render_diff
+from fabgitops.errors import ConfigInvalid, EnvironmentProblem, ExitCode, FabgitopsError, Issue
 from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.write import write_starter
+from fabgitops.output.apply import KEYSTORE
+from fabgitops.output.changes import Action
+from fabgitops.pipeline import Compiled, Environment, Request
 from fabgitops.schema import SCHEMA_ID, schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -143,6 +150,136 @@ def init_command(directory: Path, force: bool) -> None:
     click.echo("Next: edit cluster-config.yaml, run `fabgitops validate`, and add the "
                "FABGITOPS_AGE_IDENTITY secret described in .github/workflows/fabgitops.yml.",
                err=True)
+
+
+def compile_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by ``compile`` and ``diff`` (they compute the same tree)."""
+    for option in reversed((
+        config_option,
+        click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+                     help="The output repository root (default: the config file's directory)."),
+        click.option("--seal-cert", type=click.Path(dir_okay=False, path_type=Path),
+                     help="The Sealed Secrets controller certificate (`kubeseal --fetch-cert`);"
+                          " overrides Secrets.SealedSecrets.Certificate."),
+        click.option("--age-identity", type=click.Path(dir_okay=False, path_type=Path),
+                     help="age identity file that decrypts the keystore (else "
+                          "$FABGITOPS_AGE_IDENTITY, else the local identity)."),
+        click.option("--renew", is_flag=True,
+                     help="Reissue leaf certificates that expire within "
+                          "Keystore.ExpiryWarningDays, keeping their keys."),
+    )):
+        command = option(command)
+    return command
+
+
+def _request(config_path: Path, output: Path | None, seal_cert: Path | None,
+             age_identity: Path | None, renew: bool) -> Request:
+    return Request(config_path, output, seal_cert, age_identity, renew)
+
+
+def _report(compiled: Compiled) -> None:
+    echo_issues(compiled.warnings)
+    for note in compiled.notes:
+        click.echo(note if note.startswith("warning:") else f"note: {note}", err=True)
+    for item in expiring(compiled.material, now=datetime.now(UTC),
+                         within_days=compiled.plan.config.keystore.expiry_warning_days):
+        click.echo(f"warning: {item.path} ({item.common_name}) expires on "
+                   f"{item.not_after:%Y-%m-%d}; run compile --renew", err=True)
+
+
+@cli.command("compile")
+@compile_options
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 4 and list the files a compile would change.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; say what would change.")
+@click.option("--commit", is_flag=True, help="Commit the changed files with git.")
+@click.option("--push", is_flag=True,
+              help="Commit, then push to GitOps.Remote's GitOps.Branch.")
+@click.option("--git-init", is_flag=True,
+              help="Create a git repository in the output directory if there is none.")
+@click.option("--allow-plaintext-secrets", is_flag=True,
+              help="Let --commit commit plain Secrets to a repository with a remote.")
+def compile_command(config_path: Path, output: Path | None, seal_cert: Path | None,
+                    age_identity: Path | None, renew: bool, check: bool, dry_run: bool,
+                    commit: bool, push: bool, git_init: bool,
+                    allow_plaintext_secrets: bool) -> None:
+    """Compile the network into the output repository.
+
+    Validates the config, reuses or creates every key and certificate, builds the channel
+    blocks, renders the Kustomize overlays with sealed secrets and the Argo CD / Flux objects,
+    and writes the difference atomically.
+    """
+    mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
+    request = _request(config_path, output, seal_cert, age_identity, renew)
+    git = GitOptions(commit=commit or push, push=push, init=git_init,
+                     allow_plaintext_secrets=allow_plaintext_secrets)
+    outcome = deliver.run(request, Environment.system(), mode, git)
+    compiled = outcome.compiled
+    if outcome.recovered:
+        click.echo(f"note: {outcome.recovered}", err=True)
+    _report(compiled)
+    changes = compiled.changes
+    if mode is Mode.CHECK:
+        for change in changes.changes:
+            click.echo(f"{change.action.value} {change.path}")
+        if changes:
+            click.echo(f"{len(changes.changes)} file(s) out of date: run fabgitops compile",
+                       err=True)
+            raise click.exceptions.Exit(ExitCode.OUT_OF_DATE)
+        click.echo("The output is up to date.", err=True)
+        return
+    for phrase in compiled.headline:
+        click.echo(phrase, err=True)
+    verb = "would change" if mode is Mode.DRY_RUN else "changed"
+    click.echo(f"{request.root}: {len(changes.changes)} file(s) {verb} ("
+               + ", ".join(f"{changes.count(a)} {a.value}" for a in Action) + ")", err=True)
+    if outcome.commit:
+        click.echo(f"committed {outcome.commit[:12]}" + (" and pushed" if outcome.pushed
+                                                           else ""), err=True)
+    elif commit or push:
+        click.echo("nothing to commit", err=True)
+
+
+@cli.command("diff")
+@compile_options
+@click.option("--format", "fmt", type=click.Choice([f.value for f in DiffFormat]),
+              default="text", show_default=True,
+              help="text for terminals; markdown for a pull-request comment.")
+def diff_command(config_path: Path, output: Path | None, seal_cert: Path | None,
+                 age_identity: Path | None, renew: bool, fmt: str) -> None:
+    """Show what a compile would change, per org, kind and object (sealed values hidden)."""
+    request = _request(config_path, output, seal_cert, age_identity, renew)
+    outcome = deliver.run(request, Environment.system(), Mode.DRY_RUN)
+    _report(outcome.compiled)
+    compiled = outcome.compiled
+    click.echo(render_diff(compiled.changes, compiled.headline, DiffFormat(fmt)), nl=False)
+
+
+@cli.command("export-crypto")
+@config_option
+@click.option("-o", "--output", "target", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to create with the crypto-config tree (must be empty).")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path),
+              help="The output repository holding .fabgitops/keystore (default: the config "
+                   "file's directory).")
+@click.option("--age-identity", type=click.Path(dir_okay=False, path_type=Path),
+              help="age identity file that decrypts the keystore.")
+def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
+                          age_identity: Path | None) -> None:
+    """Write the keystore as cryptogen's crypto-config tree, keys decrypted (mode 0600).
+
+    For the `peer` and `osnadmin` CLIs, and to compare with cryptogen's output. The keystore
+    must be up to date with the config (run compile first): no key is ever created here.
+    """
+    request = Request(config_path, repo, None, age_identity)
+    compiled = deliver.run(request, Environment.system(), Mode.DRY_RUN).compiled
+    keystore = {p: c for p, c in compiled.current.items() if p.startswith(KEYSTORE)}
+    if compiled.material.keystore != keystore:
+        raise EnvironmentProblem("the keystore is not up to date with the config: run "
+                                 "fabgitops compile first (export never creates keys)")
+    written = export_crypto(compiled.material, target)
+    click.echo(f"{target}: {len(written)} files (private keys mode 0600)", err=True)
 
 
 @cli.command()

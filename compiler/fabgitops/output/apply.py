@@ -21,6 +21,7 @@ from fabgitops.output.changes import OWNED_ROOTS, Action, Changeset
 from fabgitops.tree import FileTree
 
 TMP_SUFFIX = ".fabgitops-tmp"
+STATE_DIR = ".fabgitops"
 JOURNAL = ".fabgitops/journal.json"
 LOCK = ".fabgitops/lock"
 KEYSTORE = ".fabgitops/keystore/"

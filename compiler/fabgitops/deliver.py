@@ -1,0 +1,101 @@
+"""The effects of ``compile``: lock, recover, compile, then write, commit and push.
+
+Everything that touches the output directory or git happens here, in this order, under one
+lock: a crash at any point leaves the previous tree or the new one (see ``output.apply``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from fabgitops import vcs
+from fabgitops.errors import EnvironmentProblem
+from fabgitops.model import SecretsMode
+from fabgitops.output.apply import STATE_DIR, apply, recover
+from fabgitops.output.lock import locked
+from fabgitops.pipeline import Compiled, Environment, Request, compile_network
+from fabgitops.summary import commit_message, load_state, network_state
+
+
+class Mode(StrEnum):
+    """How far a compile goes."""
+
+    CHECK = "check"
+    """Compute only; the caller fails when something would change."""
+    DRY_RUN = "dry-run"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class GitOptions:
+    """What to do with git after writing."""
+
+    commit: bool = False
+    push: bool = False
+    init: bool = False
+    allow_plaintext_secrets: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a compile did."""
+
+    compiled: Compiled
+    recovered: str | None
+    written: bool
+    commit: str | None
+    pushed: bool
+
+
+def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None = None
+        ) -> Outcome:
+    """Compile and, in WRITE mode, apply the changes and commit them as asked.
+
+    Raises:
+        ConfigInvalid: the configuration has errors.
+        EnvironmentProblem: keys, certificates, the lock or git are unavailable.
+    """
+    git = git or GitOptions()
+    root = request.root
+    if mode is not Mode.WRITE and not (root / STATE_DIR).is_dir():
+        # Nothing compiled there yet: nothing to lock or recover, and a check leaves no trace.
+        return Outcome(compile_network(request, env), None, False, None, False)
+    root.mkdir(parents=True, exist_ok=True)
+    with locked(root):
+        recovered = recover(root)
+        compiled = compile_network(request, env)
+        if mode is not Mode.WRITE:
+            return Outcome(compiled, recovered, False, None, False)
+        repository = _repository(root, compiled, git)
+        apply(compiled.changes, root)
+        sha = None
+        if repository is not None:
+            sha = vcs.commit(repository, compiled.changes, _message(request, compiled))
+            if git.push:
+                config = compiled.plan.config.git_ops
+                vcs.push(repository, config.remote, config.branch)
+        return Outcome(compiled, recovered, True, sha, git.push and repository is not None)
+
+
+def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Repository | None:
+    """Open (or create) the repository before writing, so git problems stop the run early."""
+    if not (git.commit or git.push):
+        return None
+    branch = compiled.plan.config.git_ops.branch
+    repository = vcs.open_repository(root, init=git.init, branch=branch)
+    plain = compiled.plan.config.secrets.mode is SecretsMode.PLAIN
+    if plain and vcs.has_remote(repository) and not git.allow_plaintext_secrets:
+        raise EnvironmentProblem(
+            "refusing to commit plaintext Secrets to a repository with a remote (Secrets.Mode "
+            "is plain): use sealed-secrets or sops, or pass --allow-plaintext-secrets"
+        )
+    vcs.refuse_unrelated_staged(repository, compiled.changes.paths)
+    return repository
+
+
+def _message(request: Request, compiled: Compiled) -> str:
+    state = load_state(compiled.tree.get(".fabgitops/state.json")) or network_state(
+        compiled.plan, "")
+    return commit_message(compiled.headline, compiled.changes, state, request.config_path.name)
