@@ -15,14 +15,14 @@ from pathlib import Path
 import click
 
 from fabgitops import __version__, channel, config_file, deliver, report, yamlio
-from fabgitops.crypto import expiring, export_crypto
+from fabgitops.crypto import expiring, expiring_in_keystore, export_crypto
 from fabgitops.deliver import GitOptions, Mode
 from fabgitops.diffreport import DiffFormat, render_diff
-from fabgitops.errors import ConfigInvalid, EnvironmentProblem, ExitCode, FabgitopsError, Issue
+from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue, Severity
 from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.write import write_starter
-from fabgitops.output.apply import KEYSTORE
+from fabgitops.output.apply import read_tree
 from fabgitops.output.changes import Action
 from fabgitops.pipeline import Compiled, Environment, Request
 from fabgitops.schema import SCHEMA_ID, schema_text
@@ -67,7 +67,10 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="text: file:line:col messages; json: one document; github: workflow annotations.",
 )
-def validate(config_path: Path, fmt: str) -> None:
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The output repository whose keystore is checked for expiring certificates "
+                   "(default: the config file's directory).")
+def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
     """Check a cluster-config: shape (JSON Schema) and semantics; report every problem.
 
     Exits 0 when the file is valid (warnings are printed but allowed), 3 otherwise.
@@ -78,9 +81,22 @@ def validate(config_path: Path, fmt: str) -> None:
     except ConfigInvalid as exc:
         echo_issues(exc.issues, output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
-    echo_issues(loaded.warnings, output)
+    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir)]
+    echo_issues(warnings, output)
     if output is report.Format.TEXT:
         click.echo(f"{config_path}: valid", err=True)
+
+
+def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None) -> list[Issue]:
+    root = output_dir if output_dir is not None else loaded.path.parent
+    days = loaded.config.keystore.expiry_warning_days
+    soon = expiring_in_keystore(read_tree(root), now=datetime.now(UTC), within_days=days)
+    return [
+        loaded.document.issue(("Keystore",), f"{item.path} ({item.common_name}) expires on "
+                              f"{item.not_after:%Y-%m-%d}: run fabgitops compile --renew",
+                              severity=Severity.WARNING)
+        for item in soon
+    ]
 
 
 @cli.command()
@@ -177,10 +193,21 @@ def _request(config_path: Path, output: Path | None, seal_cert: Path | None,
     return Request(config_path, output, seal_cert, age_identity, renew)
 
 
+def _notes(notes: Sequence[str]) -> None:
+    """Print notes; routine "created ..." notes only as a count unless -v."""
+    created = [n for n in notes if n.startswith("created ")]
+    for note in notes:
+        if note in created and not _State.verbose:
+            continue
+        click.echo(note if note.startswith("warning:") else f"note: {note}", err=True)
+    if created and not _State.verbose:
+        click.echo(f"note: created {len(created)} certificate pairs, keys and credentials "
+                   "(-v lists them)", err=True)
+
+
 def _report(compiled: Compiled) -> None:
     echo_issues(compiled.warnings)
-    for note in compiled.notes:
-        click.echo(note if note.startswith("warning:") else f"note: {note}", err=True)
+    _notes(compiled.notes)
     for item in expiring(compiled.material, now=datetime.now(UTC),
                          within_days=compiled.plan.config.keystore.expiry_warning_days):
         click.echo(f"warning: {item.path} ({item.common_name}) expires on "
@@ -273,12 +300,9 @@ def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
     must be up to date with the config (run compile first): no key is ever created here.
     """
     request = Request(config_path, repo, None, age_identity)
-    compiled = deliver.run(request, Environment.system(), Mode.DRY_RUN).compiled
-    keystore = {p: c for p, c in compiled.current.items() if p.startswith(KEYSTORE)}
-    if compiled.material.keystore != keystore:
-        raise EnvironmentProblem("the keystore is not up to date with the config: run "
-                                 "fabgitops compile first (export never creates keys)")
-    written = export_crypto(compiled.material, target)
+    prepared = deliver.read_material(request, Environment.system())
+    _notes(prepared.notes)
+    written = export_crypto(prepared.material, target)
     click.echo(f"{target}: {len(written)} files (private keys mode 0600)", err=True)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from fabgitops import vcs
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.model import SecretsMode
-from fabgitops.output.apply import STATE_DIR, apply, recover
+from fabgitops.output.apply import KEYSTORE, STATE_DIR, apply, recover
 from fabgitops.output.lock import locked
-from fabgitops.pipeline import Compiled, Environment, Request, compile_network
+from fabgitops.pipeline import Compiled, Environment, Prepared, Request, compile_network, prepare
 from fabgitops.summary import commit_message, load_state, network_state
 
 
@@ -77,6 +77,27 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
                 config = compiled.plan.config.git_ops
                 vcs.push(repository, config.remote, config.branch)
         return Outcome(compiled, recovered, True, sha, git.push and repository is not None)
+
+
+def read_material(request: Request, env: Environment) -> Prepared:
+    """The crypto material of the output directory, for ``export-crypto``; writes nothing.
+
+    Raises:
+        ConfigInvalid: the configuration has errors.
+        EnvironmentProblem: the keystore is missing, unreadable, or not up to date with the
+            configuration (export never creates keys: they would exist nowhere else).
+    """
+    if not (request.root / STATE_DIR).is_dir():
+        raise EnvironmentProblem(f"{request.root} holds no keystore: run fabgitops compile "
+                                 "first")
+    with locked(request.root):
+        recover(request.root)
+        prepared = prepare(request, env)
+    stored = {p: c for p, c in prepared.current.items() if p.startswith(KEYSTORE)}
+    if prepared.material.keystore != stored:
+        raise EnvironmentProblem("the keystore is not up to date with the config: run "
+                                 "fabgitops compile first (export never creates keys)")
+    return prepared
 
 
 def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Repository | None:

@@ -120,12 +120,23 @@ class Compiled:
         return self.loaded.warnings
 
 
-def compile_network(request: Request, env: Environment) -> Compiled:
-    """Run every stage and compare the result with the output directory.
+@dataclass(frozen=True)
+class Prepared:
+    """The configuration, its plan and the crypto material: what every command starts from."""
+
+    loaded: LoadedConfig
+    plan: Plan
+    current: FileTree
+    material: CryptoMaterial
+    notes: list[str]
+
+
+def prepare(request: Request, env: Environment) -> Prepared:
+    """Load, validate and plan the config, then reuse or create its crypto material.
 
     Raises:
         ConfigInvalid: the configuration has errors.
-        EnvironmentProblem: a key, certificate or identity is missing or unusable.
+        EnvironmentProblem: the keystore cannot be opened.
     """
     loaded = load(request.config_path)
     plan = build(loaded.config)
@@ -142,7 +153,20 @@ def compile_network(request: Request, env: Environment) -> Compiled:
     material = crypto.issue(plan, current, clock=env.clock, keygen=env.keygen,
                             identity=identity.identity, renew=request.renew,
                             credentials=[SEAL_INDEX_KEY])
-    notes += material.notes
+    return Prepared(loaded, plan, current, material, [*notes, *material.notes])
+
+
+def compile_network(request: Request, env: Environment) -> Compiled:
+    """Run every stage and compare the result with the output directory.
+
+    Raises:
+        ConfigInvalid: the configuration has errors.
+        EnvironmentProblem: a key, certificate or identity is missing or unusable.
+    """
+    prepared = prepare(request, env)
+    loaded, plan, current, material = (prepared.loaded, prepared.plan, prepared.current,
+                                       prepared.material)
+    notes = list(prepared.notes)
     artifacts = channel.build_artifacts(plan, material.files, current, clock=env.clock,
                                         rng=env.random)
     user_paths = frozenset(set(current) - generated_paths(current))

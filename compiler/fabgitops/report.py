@@ -27,6 +27,8 @@ def render(issues: Sequence[Issue], fmt: Format) -> str:
 
 def _text(issue: Issue) -> str:
     kind = "warning: " if issue.severity is Severity.WARNING else ""
+    if not issue.file:
+        return f"error: {kind}{issue.message}"
     if issue.line == 0:
         return f"{issue.file}: {kind}{issue.message}"
     return f"{issue.file}:{issue.line}:{issue.column}: {issue.dotted_path}: {kind}{issue.message}"

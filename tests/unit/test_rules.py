@@ -88,6 +88,12 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
      "host name 'peer1' is also used by PeerOrgs[0].Specs[0]", Severity.ERROR),
     ("host-is-ca", setter("PeerOrgs.0.Specs", [{"Hostname": "ca"}]), "PeerOrgs[0].Specs[0]",
      "host name 'ca' is also used by PeerOrgs[0].CA", Severity.ERROR),
+    ("host-reserved", setter("PeerOrgs.0.Specs", [{"Hostname": "cli"}]),
+     "PeerOrgs[0].Specs[0]", "host name 'cli' is reserved", Severity.ERROR),
+    ("image-latest", setter("Network.Images", {"Peer": "hyperledger/fabric-peer:latest"}),
+     "Network.Images.Peer", "uses the tag 'latest'", Severity.ERROR),
+    ("image-untagged", setter("Network.Images", {"CouchDB": "registry:5000/couchdb"}),
+     "Network.Images.CouchDB", "has no tag", Severity.ERROR),
     ("spec-no-hostname", setter("PeerOrgs.0.Specs", [{"CommonName": "x"}]),
      "PeerOrgs[0].Specs[0]", "Hostname is required", Severity.ERROR),
     ("bad-template", setter("PeerOrgs.0.Template.Hostname", "{{.Prefx}}{{.Index}}"),
@@ -265,3 +271,9 @@ def test_every_problem_is_reported_in_one_run() -> None:
 
     found = run(five_mistakes)
     assert len([f for f in found if f[2] == "error"]) >= 5
+
+
+def test_pinned_images_are_accepted() -> None:
+    digest = "sha256:" + "0" * 64
+    assert run(setter("Network.Images", {"CouchDB": "registry:5000/couchdb:3.4.2",
+                                         "Peer": f"hyperledger/fabric-peer@{digest}"})) == set()

@@ -4,7 +4,7 @@ Layers as in cryptogen (``csp`` -> ``ca`` -> ``msp`` -> ``cmd``): :mod:`.keys` -
 -> :mod:`.msp` -> :mod:`.stage` (with :mod:`.reconcile` for reuse against the keystore).
 """
 
-from fabgitops.crypto.expiry import Expiring, expiring
+from fabgitops.crypto.expiry import Expiring, expiring, expiring_in_keystore
 from fabgitops.crypto.export import export_crypto
 from fabgitops.crypto.keys import KeyGen, SystemKeyGen
 from fabgitops.crypto.material import CryptoMaterial
@@ -22,6 +22,7 @@ __all__ = [
     "SystemKeyGen",
     "credential_names",
     "expiring",
+    "expiring_in_keystore",
     "export_crypto",
     "issue",
     "system_clock",

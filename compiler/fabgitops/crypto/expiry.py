@@ -7,10 +7,16 @@ are only reported (a new CA certificate changes every channel config that lists 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography import x509
+
 from fabgitops.crypto.material import CryptoMaterial
+
+KEYSTORE = ".fabgitops/keystore/"
+RETIRED = KEYSTORE + "retired/"
 
 
 @dataclass(frozen=True, order=True)
@@ -34,4 +40,29 @@ def expiring(material: CryptoMaterial, *, now: datetime, within_days: int) -> li
             cn = certificate.subject.rfc4514_string()
             is_ca = "/ca/" in path or "/tlsca/" in path
             found.append(Expiring(certificate.not_valid_after_utc, path, cn, is_ca))
+    return sorted(found)
+
+
+def expiring_in_keystore(
+    tree: Mapping[str, bytes], *, now: datetime, within_days: int
+) -> list[Expiring]:
+    """Like :func:`expiring`, reading only the keystore's certificates (no key needed).
+
+    ``validate`` uses it: it warns without an age identity. Retired material is skipped.
+    """
+    limit = now + timedelta(days=within_days)
+    found = []
+    for path, content in sorted(tree.items()):
+        if not path.startswith(KEYSTORE) or path.startswith(RETIRED) or not path.endswith(
+                "cert.pem"):
+            continue
+        try:
+            certificate = x509.load_pem_x509_certificate(content)
+        except ValueError:
+            continue
+        if certificate.not_valid_after_utc <= limit:
+            relative = path.removeprefix(KEYSTORE)
+            is_ca = "/ca/" in relative or "/tlsca/" in relative
+            found.append(Expiring(certificate.not_valid_after_utc, relative,
+                                  certificate.subject.rfc4514_string(), is_ca))
     return sorted(found)

@@ -26,6 +26,9 @@ MSP_ID = re.compile(r"^[A-Za-z0-9.-]+$")
 MAX_LABEL = 63
 MAX_CONFIG_ID = 249
 MAX_NODES_TOTAL = 10_000
+# Directories and objects of an org overlay that are not nodes (render/ca.py, render/stage.py):
+# a node with one of these host names would collide with them.
+RESERVED_HOSTS = frozenset({"admin", "ca", "cli", "patches"})
 
 _SUBJECT_FIELDS = (
     ("country", "Country"),
@@ -57,6 +60,18 @@ def label_problem(value: str) -> str | None:
     return None
 
 
+def image_problem(reference: str) -> str | None:
+    """Why an image reference is not pinned (a tag other than latest, or a digest)."""
+    if re.search(r"@sha256:[0-9a-f]{64}$", reference):
+        return None
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag or not tag:
+        return f"image {reference!r} has no tag: pin a version (or a digest)"
+    if tag == "latest":
+        return f"image {reference!r} uses the tag 'latest': pin a version (or a digest)"
+    return None
+
+
 def check(ctx: Context) -> Iterator[Issue]:
     """Run the naming rules."""
     yield from _network(ctx)
@@ -73,6 +88,10 @@ def check(ctx: Context) -> Iterator[Issue]:
 
 def _network(ctx: Context) -> Iterator[Issue]:
     network = ctx.config.network
+    for field, image in network.images.model_dump(by_alias=True, exclude_none=True).items():
+        problem = image_problem(image)
+        if problem:
+            yield ctx.error(("Network", "Images", field), problem)
     problem = label_problem(network.name)
     if problem:
         yield ctx.error(("Network", "Name"), f"{problem}; the name prefixes Kubernetes objects")
@@ -185,6 +204,10 @@ def _hosts(
         problem = label_problem(node.hostname)
         if problem:
             yield ctx.error(node.source, f"host name {problem}; it is a Kubernetes Service name")
+        elif node.hostname in RESERVED_HOSTS and node.hostname != ca_host:
+            reserved = ", ".join(sorted(RESERVED_HOSTS))
+            yield ctx.error(node.source, f"host name {node.hostname!r} is reserved in an org "
+                            f"overlay ({reserved})")
         if node.hostname in hosts:
             yield ctx.error(node.source, f"host name {node.hostname!r} is also used by "
                             f"{ctx.where(hosts[node.hostname])} in org {org.name!r}")
