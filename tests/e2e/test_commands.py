@@ -1,0 +1,97 @@
+"""The read-only commands on a compiled network: diff, inspect, export-crypto, validate."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from fabgitops import channel, cli
+from fabgitops.errors import ExitCode
+from tests.e2e.support import IDENTITY, article_config
+
+
+@pytest.fixture
+def compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The article compiled with the real CLI; returns the config path."""
+    monkeypatch.setenv("FABGITOPS_AGE_IDENTITY", IDENTITY.secret_keys[0])
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = article_config(tmp_path / "repo")
+    assert cli.run(["compile", "-c", str(config), "--seal-cert",
+                    str(config.parent / "sealing-cert.pem")]) == ExitCode.OK
+    return config
+
+
+def test_diff_markdown_names_orgs_objects_and_hides_sealed_values(
+    compiled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = compiled.read_text().replace("Count: 2\n    Users:\n      Count: 1\n\n  - Name: Org2",
+                                        "Count: 3\n    Users:\n      Count: 1\n\n  - Name: Org2")
+    compiled.write_text(text + "Consensus:\n  BatchTimeout: 1s\n")
+    capsys.readouterr()
+    assert cli.run(["diff", "-c", str(compiled), "--seal-cert",
+                    str(compiled.parent / "sealing-cert.pem"), "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### fabgitops diff\n")
+    assert "- org1 +peer2\n" in out
+    assert "- channel mychannel: BatchTimeout 2s -> 1s\n" in out
+    assert "| namespace org1 |" in out
+    assert "+`SealedSecret peer2-keys`" in out
+    assert "<details><summary>Full diff</summary>" in out
+    assert "AgB" not in out  # no ciphertext (a sealed value starts with 0x02 0x00 -> 'Ag')
+    assert len(out) < 65536
+    assert cli.run(["diff", "-c", str(compiled), "--seal-cert",
+                    str(compiled.parent / "sealing-cert.pem")]) == 0
+    assert "~ ConfigMap channel-mychannel" in capsys.readouterr().out
+
+
+def test_inspect_round_trips_a_compiled_block(compiled: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    block = compiled.parent / "channels/mychannel/genesis.block"
+    capsys.readouterr()
+    assert cli.run(["inspect", str(block)]) == 0
+    printed = capsys.readouterr().out
+    decoded = channel.inspect(block.read_bytes())
+    assert printed == channel.to_json(decoded)
+    assert channel.encode(decoded) == block.read_bytes()
+    assert '"type": "etcdraft"' in printed
+    bad = compiled.parent / "garbage.block"
+    bad.write_bytes(b"\xff" * 10)
+    assert cli.run(["inspect", str(bad)]) == ExitCode.ENVIRONMENT
+
+
+def test_export_crypto_writes_cryptogen_layout_with_private_modes(compiled: Path,
+                                                                 tmp_path: Path) -> None:
+    target = tmp_path / "crypto-config"
+    assert cli.run(["export-crypto", "-c", str(compiled), "-o", str(target)]) == 0
+    key = target / "peerOrganizations/org1/peers/peer0.org1/msp/keystore/priv_sk"
+    assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((target / "peerOrganizations/org1").stat().st_mode) == 0o700
+    assert (target / "ordererOrganizations/orgorderer1/orderers/orderer0.orgorderer1/tls/"
+            "server.crt").exists()
+    # A config ahead of the keystore: export refuses rather than invent keys.
+    compiled.write_text(compiled.read_text().replace("Count: 2", "Count: 3", 1))
+    assert cli.run(["export-crypto", "-c", str(compiled), "-o", str(tmp_path / "x")]) == \
+        ExitCode.ENVIRONMENT
+
+
+def test_without_an_identity_an_existing_keystore_is_never_replaced(
+    compiled: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("FABGITOPS_AGE_IDENTITY")
+    before = sorted(p.read_bytes() for p in (compiled.parent / ".fabgitops").rglob("*.age"))
+    assert cli.run(["compile", "-c", str(compiled), "--seal-cert",
+                    str(compiled.parent / "sealing-cert.pem")]) == ExitCode.ENVIRONMENT
+    assert "no age identity is available" in capsys.readouterr().err
+    after = sorted(p.read_bytes() for p in (compiled.parent / ".fabgitops").rglob("*.age"))
+    assert before == after
+
+
+def test_missing_sealing_certificate_is_an_environment_problem(
+    compiled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.run(["compile", "-c", str(compiled)]) == ExitCode.ENVIRONMENT
+    assert "kubeseal --fetch-cert" in capsys.readouterr().err
