@@ -2,13 +2,13 @@
 
 Reading keeps the source position of every node so that each configuration problem can be
 reported as ``file:line:col``; it rejects duplicate keys, unknown tags and alias bombs instead of
-raising. Writing is deterministic (sorted keys, block style, literal blocks for multi-line text)
-and quotes every string that a YAML 1.1 reader such as Kubernetes could take for something else.
+raising. Writing (``yamlemit``) is deterministic (sorted keys, block style, literal blocks for
+multi-line text) and quotes every string that a YAML 1.1 reader such as Kubernetes could take
+for something else.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from fabgitops.errors import Issue
+from fabgitops.yamlemit import emit
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -184,45 +185,13 @@ class _Builder:
 # ----------------------------------------------------------------------------------------------
 # Writing
 
-# Strings that some YAML reader (YAML 1.1 booleans of go-yaml v2, YAML 1.2 numbers) could read as
-# something other than a string; PyYAML's own resolver already covers the rest.
-_AMBIGUOUS = re.compile(
-    r"""^(?:y|Y|n|N|~|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-        |0o[0-7_]+|0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?)$""",
-    re.X,
-)
-
-
-class _Dumper(yaml.CSafeDumper):
-    """A deterministic dumper: literal blocks for multi-line strings, quoted ambiguous ones."""
-
-
-def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar(_STR_TAG, data, style="|")
-    if _AMBIGUOUS.match(data):
-        return dumper.represent_scalar(_STR_TAG, data, style='"')
-    return dumper.represent_scalar(_STR_TAG, data)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def dump(data: Any, *, sort_keys: bool = True) -> str:
     """Serialize ``data`` as one block-style YAML document, keys sorted unless told otherwise.
 
     Generated manifests sort keys (the order ``kubectl kustomize`` prints); files meant for
     people to edit, such as an imported cluster-config, keep their natural order.
     """
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=sort_keys,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=2**31 - 1,
-        indent=2,
-    )
+    return emit(data, sort_keys=sort_keys)
 
 
 def dump_all(documents: list[Any]) -> str:

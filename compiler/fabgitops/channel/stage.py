@@ -29,6 +29,7 @@ from fabgitops.channel.envelope import (
     read_config_block,
     read_config_update,
 )
+from fabgitops.channel.msp import MaterialFiles
 from fabgitops.channel.paths import (
     SYSTEM_CHANNEL_BLOCK,
     anchors_tx_path,
@@ -69,6 +70,7 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
             (``validate`` normally reports these first).
     """
     builder = _Builder(current, clock, rng)
+    material_files = MaterialFiles(material_files)
     if plan.consensus.uses_system_channel:
         system = profile.system_channel(plan, material_files)
         builder.block(SYSTEM_CHANNEL_BLOCK, SYSTEM_CHANNEL,

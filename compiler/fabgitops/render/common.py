@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from fabgitops import yamlio
@@ -58,9 +59,15 @@ def short_hash(*parts: bytes, length: int = 10) -> str:
     """A short content hash for names that must change when their content does (Jobs)."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
+        digest.update(_sha256(part))
     return digest.hexdigest()[:length]
+
+
+@lru_cache(maxsize=4096)
+def _sha256(part: bytes) -> bytes:
+    # Every join Job hashes the channel blocks it reads: hash each block once, not once per
+    # node (bytes cache their own hash, so the lookup is cheap).
+    return hashlib.sha256(part).digest()
 
 
 @dataclass(frozen=True)
