@@ -16,7 +16,7 @@ from fabgitops.crypto.keys import load_private_key
 from fabgitops.crypto.msp import node_ou_config
 from fabgitops.plan import Subject
 from tests.crypto.certs import profile, sans
-from tests.crypto.conftest import CRYPTOGEN, NOW, DeterministicKeyGen
+from tests.crypto.conftest import CRYPTOGEN, NOW, DeterministicKeyGen, IssueFn
 
 ORG1 = "peerOrganizations/org1.example.com"
 ORG2 = "peerOrganizations/org2.example.com"
@@ -128,12 +128,15 @@ def test_tls_certificate_with_cryptogens_sans_is_identical_in_profile() -> None:
 def test_node_ou_config_yaml_is_byte_identical_to_cryptogens(
     complex_material: CryptoMaterial,
 ) -> None:
-    expected = (CRYPTOGEN / "org2-config.yaml").read_bytes()
-    assert node_ou_config("cacerts/ca.org2.example.com-cert.pem") == expected
+    v2 = (CRYPTOGEN / "org2-config.yaml").read_bytes()
+    v3 = (CRYPTOGEN / "org2-config-v3.yaml").read_bytes()
+    assert node_ou_config("cacerts/ca.org2.example.com-cert.pem") == v2
+    assert node_ou_config("cacerts/ca.org2.example.com-cert.pem", indent=4) == v3
+    # The complex network runs Fabric 3.1 (the default): it gets cryptogen 3.x's file.
     for path in [f"{ORG2}/msp/config.yaml",
                  f"{ORG2}/peers/peer0.org2.example.com/msp/config.yaml",
                  f"{ORG2}/users/Admin@org2.example.com/msp/config.yaml"]:
-        assert complex_material.files[path] == expected
+        assert complex_material.files[path] == v3
 
 
 def test_private_keys_are_pkcs8_pem_like_gos(article_material: CryptoMaterial) -> None:
@@ -141,3 +144,11 @@ def test_private_keys_are_pkcs8_pem_like_gos(article_material: CryptoMaterial) -
         if path.endswith(("priv_sk", ".key")):
             assert content.startswith(b"-----BEGIN PRIVATE KEY-----\n")
             assert load_private_key(content).curve.name == "secp256r1"
+
+
+def test_fabric_2_5_networks_get_cryptogen_2_5s_config_yaml(
+    complex_text: str, compile_crypto: IssueFn
+) -> None:
+    material = compile_crypto('Network: {FabricVersion: "2.5"}\n' + complex_text)
+    assert material.files[f"{ORG2}/msp/config.yaml"] == (CRYPTOGEN / "org2-config.yaml"
+                                                          ).read_bytes()

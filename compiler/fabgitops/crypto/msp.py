@@ -29,15 +29,15 @@ def cert_filename(common_name: str) -> str:
     return common_name + "-cert.pem"
 
 
-def node_ou_config(ca_file: str) -> bytes:
-    """``config.yaml`` with NodeOUs enabled, byte for byte as cryptogen 2.5's yaml.v2 marshals
-    ``msp.Configuration`` (msp.go ``exportConfig`` L297-334). cryptogen 3.x (yaml v4) indents
-    by 4 instead of 2; Fabric reads both the same.
+def node_ou_config(ca_file: str, indent: int = 2) -> bytes:
+    """``config.yaml`` with NodeOUs enabled, byte for byte as cryptogen marshals
+    ``msp.Configuration`` (msp.go ``exportConfig`` L297-334): 2.5's yaml.v2 indents by 2,
+    3.x's yaml v4 by 4 (``indent``); Fabric reads both the same.
 
-    ``ca_file`` is ``cacerts/<ca CN>-cert.pem``; CNs are host names, which yaml.v2 writes as
+    ``ca_file`` is ``cacerts/<ca CN>-cert.pem``; CNs are host names, which yaml writes as
     plain scalars.
     """
-    pad = "  "
+    pad = " " * indent
     lines = ["NodeOUs:", f"{pad}Enable: true"]
     for key, ou in _NODE_OU_KEYS:
         lines += [
@@ -75,7 +75,8 @@ def _ca_folders(org: OrgMaterial) -> Files:
         f"tlscacerts/{cert_filename(org.tlsca_name)}": org.tlsca.cert_pem,
     }
     if org.enable_node_ous:
-        files["config.yaml"] = node_ou_config(f"cacerts/{cert_filename(org.ca_name)}")
+        files["config.yaml"] = node_ou_config(f"cacerts/{cert_filename(org.ca_name)}",
+                                              org.config_indent)
     return files
 
 

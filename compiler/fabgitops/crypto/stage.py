@@ -20,6 +20,7 @@ Keystore layout (relative to ``.fabgitops/keystore/``)::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fabgitops.crypto.ca import Profile
@@ -36,7 +37,7 @@ from fabgitops.keystore.credentials import (
 from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
 from fabgitops.keystore.sealing import make_sealer, read_recipients_file
-from fabgitops.model import PublicKeyAlgorithm, StateDatabase
+from fabgitops.model import FabricVersion, PublicKeyAlgorithm, StateDatabase
 from fabgitops.plan import Identity, NodeKind, Org, Plan
 
 Clock = Callable[[], datetime]
@@ -94,7 +95,9 @@ def issue(
     ledger = Ledger(keystore_part(previous), sealer)
     renew_before = now + timedelta(days=settings.expiry_warning_days) if renew else None
     ctx = Context(ledger, keygen, now, renew_before)
-    orgs = {org.name: _org(ctx, org) for org in plan.orgs}
+    # cryptogen 3.x marshals config.yaml with yaml v4, indenting by 4 (2.5's yaml.v2: by 2).
+    indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
+    orgs = {org.name: replace(_org(ctx, org), config_indent=indent) for org in plan.orgs}
     values, created = reconcile_credentials(
         ledger, [*credential_names(plan), *credentials], keygen.random_bytes
     )

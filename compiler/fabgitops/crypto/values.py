@@ -66,6 +66,8 @@ class OrgMaterial:
     """``User1..N`` then ``Admin``, cryptogen's order."""
     ca_server_tls: CertKey
     """TLS server pair of fabric-ca-server, signed by the TLS CA (not part of cryptogen)."""
+    config_indent: int = 2
+    """Indentation of ``msp/config.yaml``: cryptogen 2.5 (yaml.v2) writes 2, 3.x writes 4."""
 
     @property
     def admin(self) -> IdentityMaterial:
