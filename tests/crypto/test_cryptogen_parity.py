@@ -15,6 +15,7 @@ from fabgitops.crypto.ca import Authority, Profile, sign_leaf
 from fabgitops.crypto.keys import load_private_key
 from fabgitops.crypto.msp import node_ou_config
 from fabgitops.plan import Subject
+from tests.conftest import PRIVATE_KEY_PEM
 from tests.crypto.certs import profile, sans
 from tests.crypto.conftest import CRYPTOGEN, NOW, DeterministicKeyGen, IssueFn
 
@@ -142,7 +143,7 @@ def test_node_ou_config_yaml_is_byte_identical_to_cryptogens(
 def test_private_keys_are_pkcs8_pem_like_gos(article_material: CryptoMaterial) -> None:
     for path, content in article_material.files.items():
         if path.endswith(("priv_sk", ".key")):
-            assert content.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+            assert content.startswith(PRIVATE_KEY_PEM + b"\n")
             assert load_private_key(content).curve.name == "secp256r1"
 
 

@@ -21,6 +21,7 @@ from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.credentials import credential_path, password_from
 from fabgitops.keystore.durable import write_durably
 from fabgitops.plan import Subject
+from tests.conftest import PRIVATE_KEY_PEM
 from tests.crypto.conftest import DeterministicKeyGen
 
 
@@ -125,7 +126,7 @@ def test_export_modes_and_refusal(article_material: CryptoMaterial, tmp_path: Pa
     dirs = [p for p in out.rglob("*") if p.is_dir()] + [out]
     assert {stat.S_IMODE(p.stat().st_mode) for p in dirs} == {0o700}
     key = out / "peerOrganizations/org1/peers/peer0.org1/msp/keystore/priv_sk"
-    assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert key.read_bytes().startswith(PRIVATE_KEY_PEM)
     with pytest.raises(EnvironmentProblem, match="not an empty directory"):
         export_crypto(article_material, out)
 

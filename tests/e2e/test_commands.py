@@ -9,6 +9,7 @@ import pytest
 
 from fabgitops import channel, cli
 from fabgitops.errors import ExitCode
+from tests.conftest import PRIVATE_KEY_PEM
 from tests.e2e.support import IDENTITY, article_config
 
 
@@ -66,7 +67,7 @@ def test_export_crypto_writes_cryptogen_layout_with_private_modes(compiled: Path
     target = tmp_path / "crypto-config"
     assert cli.run(["export-crypto", "-c", str(compiled), "-o", str(target)]) == 0
     key = target / "peerOrganizations/org1/peers/peer0.org1/msp/keystore/priv_sk"
-    assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert key.read_bytes().startswith(PRIVATE_KEY_PEM)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE((target / "peerOrganizations/org1").stat().st_mode) == 0o700
     assert (target / "ordererOrganizations/orgorderer1/orderers/orderer0.orgorderer1/tls/"

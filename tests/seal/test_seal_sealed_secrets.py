@@ -25,6 +25,7 @@ from fabgitops.seal.sealed_secrets import (
     sealed_secret_manifest,
 )
 from fabgitops.tree import GENERATED_HEADER
+from tests.conftest import PRIVATE_KEY_PEM
 
 from .helpers import NOW, secret, seeded, self_signed, unseal
 
@@ -39,8 +40,8 @@ def test_label_per_scope_is_what_encryption_label_writes() -> None:
 def test_value_round_trips_under_its_scope_label(
         scope: Scope, certificate: SealingCertificate, controller_key: rsa.RSAPrivateKey) -> None:
     label = encryption_label("org1", "peer0-tls", scope)
-    sealed = seal_value(certificate, b"-----BEGIN PRIVATE KEY-----\x00\xff", label, os.urandom)
-    assert unseal(sealed, controller_key, label) == b"-----BEGIN PRIVATE KEY-----\x00\xff"
+    sealed = seal_value(certificate, PRIVATE_KEY_PEM + b"\x00\xff", label, os.urandom)
+    assert unseal(sealed, controller_key, label) == PRIVATE_KEY_PEM + b"\x00\xff"
 
 
 @pytest.mark.parametrize(("namespace", "name"), [("org2", "peer0-tls"), ("org1", "peer1-tls")])

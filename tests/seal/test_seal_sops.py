@@ -20,6 +20,7 @@ from fabgitops.errors import EnvironmentProblem
 from fabgitops.seal import PlainSecret, plain_secret_manifest, secret_path_regex, sops_config
 from fabgitops.seal.sops import check_recipients, encrypt_manifest, sops_secret_file
 from fabgitops.tree import GENERATED_HEADER
+from tests.conftest import PRIVATE_KEY_PEM
 
 from .helpers import NOW, secret, seeded, sops_binary, sops_decrypt
 
@@ -38,7 +39,7 @@ def _write(tmp_path: Path, content: bytes, name: str = "secret.yaml") -> Path:
 
 def _tls_secret() -> PlainSecret:
     return secret("peer0-tls", "org1", tls_crt=b"-----BEGIN CERTIFICATE-----\nMIIB\n",
-                  tls_key=b"-----BEGIN PRIVATE KEY-----\nsecret-key-material\n", empty=b"",
+                  tls_key=PRIVATE_KEY_PEM + b"\nsecret-key-material\n", empty=b"",
                   blob=bytes(range(256)))
 
 

@@ -32,11 +32,12 @@ from fabgitops.seal import (
     seal_secrets,
 )
 from fabgitops.tree import GENERATED_HEADER
+from tests.conftest import PRIVATE_KEY_PEM
 
 from .helpers import NOW, secret, self_signed, sops_decrypt, unseal_file
 
 KEY = bytes(range(32))
-PEER_KEY = b"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49-peer0-private\n"
+PEER_KEY = PRIVATE_KEY_PEM + b"\nMIGHAgEAMBMGByqGSM49-peer0-private\n"
 
 
 def _secrets() -> list[PlainSecret]:
