@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 PRIVATE_KEY_PEM = b"-----BEGIN " + b"PRIVATE KEY-----"
@@ -24,6 +27,23 @@ def tool(name: str) -> str:
     if found is None:
         pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
     return found
+
+
+def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+    """Write a file tree (output-relative paths) below ``root``."""
+    for path, content in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def kustomize(directory: Path) -> list[dict[str, Any]]:
+    """``kubectl kustomize DIR`` as parsed objects; a failed build fails the test."""
+    result = subprocess.run([tool("kubectl"), "kustomize", str(directory)], capture_output=True,
+                            text=True, check=False, timeout=120)
+    if result.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {directory} failed:\n{result.stderr}")
+    return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pyrage
-import yaml
 
 from fabgitops import yamlio
 from fabgitops.config_file import parse_config
@@ -50,20 +47,6 @@ def sops_flux_plan() -> Plan:
                    Secrets={"Mode": "sops", "Sops": {"AgeRecipients": [age_recipient()]}})
 
 
-def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    """Write a file tree below ``root``."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-
-
-def kustomize(directory: Path) -> list[dict[str, Any]]:
-    """``kubectl kustomize DIR`` as a list of objects; a failed build fails the test."""
-    result = subprocess.run([KUBECTL, "kustomize", str(directory)], capture_output=True,
-                            text=True, check=False, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc]
 
 
 def documents(files: Mapping[str, bytes], kind: str) -> list[dict[str, Any]]:

@@ -10,8 +10,9 @@ import pytest
 from fabgitops.gitops import engine_files
 from fabgitops.plan import Plan
 from fabgitops.tree import GENERATED_HEADER
+from tests.conftest import kustomize, write_tree
 
-from .helpers import REPO_URL, kafka_flux_plan, kustomize, plan_of, sops_flux_plan, write_tree
+from .helpers import REPO_URL, kafka_flux_plan, plan_of, sops_flux_plan
 
 CASES: dict[str, Callable[[], Plan]] = {
     "article-argocd": lambda: plan_of(),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from fabgitops.tree import FileTree
+from tests.conftest import write_tree
 from tests.render.networks import NETWORKS
 from tests.render.support import (
     Compiled,
@@ -17,7 +18,6 @@ from tests.render.support import (
     compile_network,
     namespaces,
     output_tree,
-    write,
 )
 
 
@@ -42,7 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Built]:
             compiled = compile_network(NETWORKS[name])
             tree = output_tree(compiled.rendered)
             root = tmp_path_factory.mktemp(name)
-            write(tree, root)
+            write_tree(root, tree)
             objects = build_overlays(root, namespaces(compiled.plan))
             cache[name] = Built(compiled, tree, root, objects)
         return cache[name]

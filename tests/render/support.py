@@ -4,15 +4,12 @@ plain (or sealed) Secrets, and build every overlay with the real ``kubectl kusto
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from fabgitops import yamlio
 from fabgitops.channel import build_artifacts
@@ -24,7 +21,7 @@ from fabgitops.render import Rendered, render
 from fabgitops.seal import PlainMethod, SealIndex, SealMethod, seal_secrets
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import FileTree, merge
-from tests.conftest import ARTICLE, tool
+from tests.conftest import ARTICLE, kustomize, tool
 
 KUBECTL = tool("kubectl")
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -67,23 +64,6 @@ def output_tree(rendered: Rendered, method: SealMethod | None = None) -> FileTre
     sealed = seal_secrets(rendered.secrets, method or PlainMethod(), current={},
                           previous=SealIndex(), index_key=bytes(32), random=os.urandom, now=NOW)
     return merge(bases_tree(), rendered.files, sealed.files)
-
-
-def write(tree: FileTree, root: Path) -> None:
-    """Write a file tree under ``root``."""
-    for path, content in tree.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
-def kustomize(directory: Path) -> list[dict[str, Any]]:
-    """``kubectl kustomize DIR`` as parsed objects (fails the test with kubectl's message)."""
-    result = subprocess.run([KUBECTL, "kustomize", str(directory)], capture_output=True,
-                            text=True, check=False, timeout=120)
-    if result.returncode != 0:
-        raise AssertionError(f"kubectl kustomize {directory} failed:\n{result.stderr}")
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def build_overlays(root: Path, namespaces: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -11,9 +11,8 @@ from fabgitops.render.common import BASE_IMAGES
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import GENERATED_HEADER
 from fabgitops.waves import ANNOTATION, Wave
-from tests.conftest import REPO
+from tests.conftest import REPO, kustomize
 from tests.render.conftest import Built
-from tests.render.support import kustomize
 
 BASES = REPO / "bases"
 COMPONENTS = ("ca", "cli", "couchdb", "kafka", "orderer", "peer", "zookeeper")

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fabgitops.seal import SealedSecretsMethod, load_certificate
+from tests.conftest import write_tree
 from tests.render.conftest import Built
 from tests.render.inspect import SEALED_SECRET, index, references
 from tests.render.networks import NETWORKS
@@ -20,7 +21,6 @@ from tests.render.support import (
     compile_network,
     namespaces,
     output_tree,
-    write,
 )
 from tests.seal.helpers import self_signed
 
@@ -69,7 +69,7 @@ def test_sealed_mode_builds_with_sealed_secrets(tmp_path_factory: pytest.TempPat
     compiled = compile_network(NETWORKS["article"])
     tree = output_tree(compiled.rendered, SealedSecretsMethod(certificate))
     root = tmp_path_factory.mktemp("sealed")
-    write(tree, root)
+    write_tree(root, tree)
     objects = build_overlays(root, namespaces(compiled.plan))["org1"]
     sealed = [o for o in objects if (o["apiVersion"], o["kind"]) == SEALED_SECRET]
     assert sealed and not [o for o in objects if o["kind"] == "Secret"]

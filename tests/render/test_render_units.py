@@ -15,8 +15,9 @@ from fabgitops.render import render
 from fabgitops.render.common import image_entries
 from fabgitops.render.identity import msp_public
 from fabgitops.tree import generated_yaml
+from tests.conftest import kustomize, write_tree
 from tests.render.networks import NETWORKS
-from tests.render.support import compile_network, kustomize, output_tree, plan_of, write
+from tests.render.support import compile_network, output_tree, plan_of
 
 
 def _images(**overrides: str) -> list[dict[str, Any]]:
@@ -93,8 +94,8 @@ def test_the_users_patches_component_is_included_only_when_present(tmp_path: Pat
         "patches": [{"target": {"kind": "StatefulSet", "name": "peer0"}, "patch": yamlio.dump([
             {"op": "add", "path": "/metadata/annotations/team", "value": "blue"}])}],
     }
-    write({**output_tree(compiled.rendered), user: generated_yaml(yamlio.dump(component))},
-          tmp_path)
+    write_tree(tmp_path, {**output_tree(compiled.rendered),
+                          user: generated_yaml(yamlio.dump(component))})
     peer0 = next(o for o in kustomize(tmp_path / "overlays" / "org1")
                  if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "peer0")
     assert peer0["metadata"]["annotations"]["team"] == "blue"
