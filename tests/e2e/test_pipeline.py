@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fabgitops import yamlio
 from fabgitops.deliver import Mode
 from fabgitops.gitops.argocd import CLUSTER_KINDS, NAMESPACED_KINDS
 from fabgitops.output.apply import read_tree
-from tests.conftest import tool
+from tests.conftest import kustomize, tool
 from tests.e2e.support import article_config, compile_network, environment
+from tests.render.networks import NETWORKS
 
 PEER2 = ("\n  - Name: Org3\n    Domain: org3\n    Template:\n      Count: 1\n")
 
@@ -104,3 +106,17 @@ def test_check_and_dry_run_write_nothing(tmp_path: Path, mode: Mode) -> None:
     assert outcome.compiled.changes and not outcome.written
     assert sorted(p.name for p in config.parent.iterdir()) == ["cluster-config.yaml",
                                                                "sealing-cert.pem"]
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_every_test_network_compiles_builds_and_recompiles_to_nothing(
+    tmp_path: Path, name: str
+) -> None:
+    root = tmp_path / "repo"
+    config = article_config(root)
+    config.write_text(yamlio.dump(NETWORKS[name], sort_keys=False))
+    first = compile_network(config, environment(tmp_path))
+    assert first.written
+    assert not compile_network(config, environment(tmp_path)).compiled.changes
+    for overlay in sorted(root.glob("overlays/*")) + sorted(root.glob("clusters/*/*")):
+        assert kustomize(overlay), overlay
