@@ -165,6 +165,9 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     # Limits that stop typos.
     ("count-typo", setter("PeerOrgs.0.Template.Count", 100000000), "PeerOrgs[0].Template.Count",
      "more than the limit of 1000", Severity.ERROR),
+    ("too-many-orgs", setter("PeerOrgs", [{"Name": f"O{i}", "Domain": f"o{i}"}
+                                          for i in range(501)]),
+     "PeerOrgs", "lists 501 items, more than the limit of 500", Severity.ERROR),
     ("users-typo", setter("PeerOrgs.0.Users", {"Count": 5000}), "PeerOrgs[0].Users.Count",
      "more than the limit of 1000", Severity.ERROR),
     # Exposure.

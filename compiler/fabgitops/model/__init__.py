@@ -1,0 +1,98 @@
+"""The cluster-config model: the input contract, and the source of the JSON Schema.
+
+A cluster-config is a superset of cryptogen's ``crypto-config.yaml``: every key cryptogen reads
+(``OrdererOrgs``, ``PeerOrgs``, ``Name``, ``Domain``, ``EnableNodeOUs``, ``CA``, ``Template``,
+``Specs``, ``Users``) keeps its meaning and its default, so any crypto-config file is a valid
+cluster-config. Everything else has a default that yields a working network.
+
+Models are frozen and forbid unknown keys; field names are snake_case in Python and PascalCase
+(Fabric's own style) in YAML.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from fabgitops.model.base import (
+    DURATION_PATTERN,
+    MAX_NODES_PER_TEMPLATE,
+    MAX_ORGS,
+    MAX_USERS_PER_ORG,
+    QUANTITY_PATTERN,
+    SIZE_PATTERN,
+    ByteSize,
+    Duration,
+    Quantity,
+    StrictModel,
+)
+from fabgitops.model.delivery import (
+    Component,
+    Expose,
+    GitOps,
+    GitOpsEngine,
+    Ingress,
+    Keystore,
+    Kubernetes,
+    NodePortScheme,
+    ResourceQuantities,
+    ResourceRequirements,
+    SealedSecrets,
+    SealedSecretsScope,
+    Secrets,
+    SecretsMode,
+    Sops,
+    Storage,
+)
+from fabgitops.model.network import (
+    BatchSize,
+    Channel,
+    Consensus,
+    ConsensusType,
+    EtcdRaftOptions,
+    FabricVersion,
+    Images,
+    Kafka,
+    Network,
+    SmartBFTOptions,
+)
+from fabgitops.model.orgs import (
+    NodeSpec,
+    NodeTemplate,
+    OrdererOrg,
+    Organization,
+    PeerOrg,
+    Policies,
+    Policy,
+    PolicyType,
+    PublicKeyAlgorithm,
+    StateDatabase,
+    UsersSpec,
+)
+
+
+class ClusterConfig(StrictModel):
+    """A Fabric network and how it runs on Kubernetes and reaches git."""
+
+    network: Network = Field(default_factory=Network)
+    orderer_orgs: tuple[OrdererOrg, ...] = Field(default=(), max_length=MAX_ORGS)
+    peer_orgs: tuple[PeerOrg, ...] = Field(default=(), max_length=MAX_ORGS)
+    consensus: Consensus = Field(default_factory=Consensus)
+    channels: tuple[Channel, ...] | None = None
+    """Application channels; default one channel ``mychannel`` with every peer org."""
+    kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+    git_ops: GitOps = Field(default_factory=GitOps, alias="GitOps")
+    secrets: Secrets = Field(default_factory=Secrets)
+    keystore: Keystore = Field(default_factory=Keystore)
+
+
+__all__ = [
+    "DURATION_PATTERN", "MAX_NODES_PER_TEMPLATE", "MAX_ORGS", "MAX_USERS_PER_ORG",
+    "QUANTITY_PATTERN", "SIZE_PATTERN", "BatchSize", "ByteSize", "Channel", "ClusterConfig",
+    "Component", "Consensus", "ConsensusType", "Duration", "EtcdRaftOptions", "Expose",
+    "FabricVersion", "GitOps", "GitOpsEngine", "Images", "Ingress", "Kafka", "Keystore",
+    "Kubernetes", "Network", "NodePortScheme", "NodeSpec", "NodeTemplate", "OrdererOrg",
+    "Organization", "PeerOrg", "Policies", "Policy", "PolicyType", "PublicKeyAlgorithm",
+    "Quantity", "ResourceQuantities", "ResourceRequirements", "SealedSecrets",
+    "SealedSecretsScope", "Secrets", "SecretsMode", "SmartBFTOptions", "Sops", "StateDatabase",
+    "Storage", "StrictModel", "UsersSpec",
+]

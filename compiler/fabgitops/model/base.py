@@ -1,0 +1,41 @@
+"""Shared pieces of the model: the strict base class, limits and the value formats."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_pascal
+
+MAX_NODES_PER_TEMPLATE = 1000
+MAX_USERS_PER_ORG = 1000
+MAX_ORGS = 500
+
+SIZE_PATTERN = r"^[0-9]+\s*[kKmMgG][bB]?$"
+DURATION_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$"  # noqa: E501
+QUANTITY_PATTERN = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
+
+ByteSize = Annotated[
+    int | Annotated[str, Field(pattern=SIZE_PATTERN)],
+    Field(description="Bytes, as a number or as Fabric writes sizes: '99 MB', '512 KB' "
+          "(binary units)."),
+]
+Duration = Annotated[
+    str, Field(pattern=DURATION_PATTERN, description="A Go duration such as '2s' or '500ms'.")
+]
+Quantity = Annotated[
+    str, Field(pattern=QUANTITY_PATTERN, description="A Kubernetes quantity: '500m', '1Gi'.")
+]
+
+
+class StrictModel(BaseModel):
+    """Frozen, strict, no unknown keys; PascalCase keys in YAML, snake_case in Python."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        alias_generator=to_pascal,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
