@@ -22,7 +22,7 @@ from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue, Sev
 from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.write import write_starter
-from fabgitops.output.apply import read_tree
+from fabgitops.output.apply import KEYSTORE, read_tree
 from fabgitops.output.changes import Action
 from fabgitops.pipeline import Compiled, Environment, Request
 from fabgitops.schema import SCHEMA_ID, schema_text
@@ -90,7 +90,8 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
 def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None) -> list[Issue]:
     root = output_dir if output_dir is not None else loaded.path.parent
     days = loaded.config.keystore.expiry_warning_days
-    soon = expiring_in_keystore(read_tree(root), now=datetime.now(UTC), within_days=days)
+    keystore = read_tree(root, roots=(KEYSTORE,))
+    soon = expiring_in_keystore(keystore, now=datetime.now(UTC), within_days=days)
     return [
         loaded.document.issue(("Keystore",), f"{item.path} ({item.common_name}) expires on "
                               f"{item.not_after:%Y-%m-%d}: run fabgitops compile --renew",
@@ -103,16 +104,6 @@ def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None) 
 def schema() -> None:
     """Print the JSON Schema of cluster-config.yaml."""
     click.echo(schema_text(), nl=False)
-
-
-def _read_yaml(path: Path) -> yamlio.Document:
-    try:
-        return yamlio.parse(path.read_bytes(), source=str(path))
-    except OSError as exc:
-        raise ConfigInvalid([Issue(str(path), 0, 0, (), f"cannot read the file: {exc.strerror}")
-                             ]) from None
-    except yamlio.YamlProblems as exc:
-        raise ConfigInvalid(exc.issues) from None
 
 
 def _channel_ids(values: tuple[str, ...]) -> dict[str, str]:
@@ -142,7 +133,9 @@ def import_cryptogen_command(
     """
     ids = _channel_ids(channel_ids)
     imported = import_cryptogen(
-        _read_yaml(crypto_config), _read_yaml(configtx) if configtx else None, ids
+        config_file.read_document(crypto_config),
+        config_file.read_document(configtx) if configtx else None,
+        ids,
     )
     for note in imported.notes:
         click.echo(f"note: {note}", err=True)

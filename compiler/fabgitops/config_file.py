@@ -24,23 +24,43 @@ class LoadedConfig:
     warnings: tuple[Issue, ...]
 
 
+def read_bytes(path: Path) -> bytes:
+    """The content of a YAML input file, refusing files no configuration could need.
+
+    Raises:
+        ConfigInvalid: the file cannot be read or is too large.
+    """
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror}"
+        raise ConfigInvalid([Issue(str(path), 0, 0, (), message)]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        message = f"the file is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MiB"
+        raise ConfigInvalid([Issue(str(path), 1, 1, (), message)])
+    return raw
+
+
+def read_document(path: Path) -> Document:
+    """A YAML file parsed with positions (crypto-config, configtx), not validated.
+
+    Raises:
+        ConfigInvalid: the file cannot be read or is not YAML.
+    """
+    try:
+        return parse(read_bytes(path), source=str(path))
+    except YamlProblems as exc:
+        raise ConfigInvalid(exc.issues) from None
+
+
 def load(path: Path) -> LoadedConfig:
     """Read and validate a cluster-config file.
 
     Raises:
         ConfigInvalid: the file cannot be read as YAML or has configuration errors.
     """
-    source = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        message = f"cannot read the file: {exc.strerror}"
-        raise ConfigInvalid([Issue(source, 0, 0, (), message)]) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        message = f"the file is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MiB"
-        raise ConfigInvalid([Issue(source, 1, 1, (), message)])
-    return parse_config(raw, source=source, path=path)
+    return parse_config(read_bytes(path), source=str(path), path=path)
 
 
 def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:

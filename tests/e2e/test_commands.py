@@ -96,3 +96,28 @@ def test_missing_sealing_certificate_is_an_environment_problem(
 ) -> None:
     assert cli.run(["compile", "-c", str(compiled)]) == ExitCode.ENVIRONMENT
     assert "kubeseal --fetch-cert" in capsys.readouterr().err
+
+
+def test_validate_and_compile_warn_about_expiring_certificates(
+    compiled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert cli.run(["validate", "-c", str(compiled)]) == 0
+    assert "expires on" not in capsys.readouterr().err
+    # cryptogen certificates last 3650 days: with a 3650-day window every one is "expiring".
+    compiled.write_text(compiled.read_text() + "Keystore:\n  ExpiryWarningDays: 3650\n")
+    assert cli.run(["validate", "-c", str(compiled)]) == 0
+    err = capsys.readouterr().err
+    assert ": Keystore: warning: peerOrganizations/org1/ca/cert.pem" in err
+    assert "run fabgitops compile --renew" in err
+    seal = ["--seal-cert", str(compiled.parent / "sealing-cert.pem")]
+    assert cli.run(["compile", "-c", str(compiled), *seal, "--dry-run"]) == 0
+    assert "expires on" in capsys.readouterr().err
+    leaf = compiled.parent / ".fabgitops/keystore/peerOrganizations/org1/peers/peer0.org1/tls"
+    ca = compiled.parent / ".fabgitops/keystore/peerOrganizations/org1/ca/cert.pem"
+    before = {p: p.read_bytes() for p in (leaf / "cert.pem", leaf / "key.age", ca)}
+    assert cli.run(["compile", "-c", str(compiled), *seal, "--renew"]) == 0
+    # Leaves are reissued with their keys; CA certificates are only reported.
+    assert (leaf / "cert.pem").read_bytes() != before[leaf / "cert.pem"]
+    assert (leaf / "key.age").read_bytes() == before[leaf / "key.age"]
+    assert ca.read_bytes() == before[ca]

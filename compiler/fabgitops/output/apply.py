@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fabgitops.errors import EnvironmentProblem
@@ -34,10 +34,11 @@ def _no_step(_: str) -> None:
     return None
 
 
-def read_tree(root: Path) -> FileTree:
-    """Every file under the owned roots of ``root`` (temporary and lock files excluded)."""
+def read_tree(root: Path, roots: Sequence[str] = OWNED_ROOTS) -> FileTree:
+    """Every file under ``roots`` (default: the compiler's) of ``root``, temporary and lock
+    files excluded."""
     tree: FileTree = {}
-    for owned in OWNED_ROOTS:
+    for owned in roots:
         base = root / owned.rstrip("/")
         if base.is_file():
             tree[owned.rstrip("/")] = base.read_bytes()
