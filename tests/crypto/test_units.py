@@ -1,4 +1,4 @@
-"""Unit rules of the keys and ca layers, credentials, export and durable writes."""
+"""Unit rules of the keys and ca layers, credentials and export."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from fabgitops.crypto.ca import name_der, parse_ip, subject_name, validity
 from fabgitops.crypto.keys import HALF_ORDER, SystemKeyGen, is_low_s, to_low_s
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.credentials import credential_path, password_from
-from fabgitops.keystore.durable import write_durably
 from fabgitops.plan import Subject
 from tests.conftest import PRIVATE_KEY_PEM
 from tests.crypto.conftest import DeterministicKeyGen
@@ -129,12 +128,3 @@ def test_export_modes_and_refusal(article_material: CryptoMaterial, tmp_path: Pa
     assert key.read_bytes().startswith(PRIVATE_KEY_PEM)
     with pytest.raises(EnvironmentProblem, match="not an empty directory"):
         export_crypto(article_material, out)
-
-
-def test_write_durably(tmp_path: Path) -> None:
-    target = tmp_path / "a" / "b" / "key.age"
-    write_durably(target, b"one")
-    write_durably(target, b"two")
-    assert target.read_bytes() == b"two"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert sorted(p.name for p in target.parent.iterdir()) == ["key.age"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fabgitops.errors import EnvironmentProblem
-from fabgitops.output.apply import JOURNAL, TMP_SUFFIX, apply, read_tree, recover
+from fabgitops.output.apply import JOURNAL, TMP_SUFFIX, apply, read_tree, recover, write_durably
 from fabgitops.output.changes import changeset, with_manifest
 from fabgitops.output.lock import locked
 from fabgitops.tree import FileTree, generated_yaml
@@ -112,3 +113,12 @@ def test_lock_excludes_a_second_run(tmp_path: Path) -> None:
         pass
     with locked(tmp_path):  # released: a later run gets it
         pass
+
+
+def test_write_durably(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "key.age"
+    write_durably(target, b"one", mode=0o600)
+    write_durably(target, b"two", mode=0o600)
+    assert target.read_bytes() == b"two"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["key.age"]

@@ -62,15 +62,28 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_durably(path: Path, content: bytes) -> None:
-    """Write a file so that it survives a crash: temporary file, fsync, rename, fsync dir."""
+def write_durably(path: Path, content: bytes, mode: int = 0o644) -> None:
+    """Write a file so that it survives a crash: temporary file, fsync, rename, fsync dir.
+
+    After a crash ``path`` holds the old or the new content; a failed write removes its
+    temporary file.
+
+    Raises:
+        OSError: the file system refused.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + TMP_SUFFIX)
-    with tmp.open("wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
 
 
