@@ -255,6 +255,13 @@ def test_nodeports_in_range_and_collision_free() -> None:
     expect(found, "PeerOrgs[1].CA",
            "NodePort 30100 of the CA of org2 is also used by peer49.org1 (port 7052)")
 
+    def custom_names(data: dict[str, Any]) -> None:
+        collide(data)
+        data["PeerOrgs"][0]["Template"]["Hostname"] = "node{{.Index}}"
+
+    expect(run(custom_names), "PeerOrgs[1].CA",
+           "NodePort 30100 of the CA of org2 is also used by node49.org1 (port 7052)")
+
     def article_orderers(data: dict[str, Any]) -> None:
         mutate(data)
         data["Kubernetes"]["NodePort"]["OrdererBase"] = 23700

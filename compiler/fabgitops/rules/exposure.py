@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fabgitops.errors import Issue
-from fabgitops.model import Expose
+from fabgitops.model import Expose, Organization
+from fabgitops.naming import TemplateError, template_spec
 from fabgitops.plan import NodeKind, NodePortBand
 from fabgitops.rules.context import Context
 from fabgitops.rules.names import org_entries
@@ -65,9 +66,19 @@ def _assignments(ctx: Context) -> Iterator[tuple[int, str, Path]]:
         band = NodePortBand(scheme, NodeKind(prefix), numbers[prefix])
         ns = org.domain
         yield band.start, f"the CA of {ns}", (*path, "CA")
-        hostnames = [s.hostname or f"Specs[{i}]" for i, s in enumerate(org.specs)]
-        hostnames += [f"{prefix}{org.template.start + i}" for i in range(org.template.count)]
-        for ordinal, host in enumerate(hostnames):
+        nodes = [(s.hostname or f"Specs[{i}]", (*path, "Specs", i))
+                 for i, s in enumerate(org.specs)]
+        nodes += [(_template_host(org, prefix, i), (*path, "Template"))
+                  for i in range(org.template.count)]
+        for ordinal, (host, where) in enumerate(nodes):
             for container_port, port in band.node_ports(ordinal).items():
-                yield port, f"{host}.{ns} (port {container_port})", (*path, "Template") if (
-                    ordinal >= len(org.specs)) else (*path, "Specs", ordinal)
+                yield port, f"{host}.{ns} (port {container_port})", where
+
+
+def _template_host(org: Organization, prefix: str, i: int) -> str:
+    """The host name cryptogen gives a template node; a broken template (reported by the
+    naming rules) falls back to its position."""
+    try:
+        return template_spec(org, prefix, i).hostname or f"Template[{i}]"
+    except TemplateError:
+        return f"Template[{i}]"
