@@ -16,7 +16,7 @@ from fabgitops.model import SecretsMode
 from fabgitops.output.apply import KEYSTORE, STATE_DIR, apply, recover
 from fabgitops.output.lock import locked
 from fabgitops.pipeline import Compiled, Environment, Prepared, Request, compile_network, prepare
-from fabgitops.summary import commit_message, load_state, network_state
+from fabgitops.summary import commit_message
 
 
 class Mode(StrEnum):
@@ -117,6 +117,5 @@ def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Reposito
 
 
 def _message(request: Request, compiled: Compiled) -> str:
-    state = load_state(compiled.tree.get(".fabgitops/state.json")) or network_state(
-        compiled.plan, "")
-    return commit_message(compiled.headline, compiled.changes, state, request.config_path.name)
+    return commit_message(compiled.headline, compiled.changes, compiled.state,
+                          request.config_path.name)

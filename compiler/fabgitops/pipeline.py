@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fabgitops import channel, crypto, gitops, render, summary
 from fabgitops.config_file import LoadedConfig, load
@@ -113,6 +114,8 @@ class Compiled:
     changes: Changeset
     headline: list[str]
     notes: list[str]
+    state: dict[str, Any]
+    """The network summary recorded in ``.fabgitops/state.json`` (commit messages use it)."""
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
@@ -184,7 +187,7 @@ def compile_network(request: Request, env: Environment) -> Compiled:
     notes += _live_channel_warnings(changes)
     headline = summary.describe(summary.load_state(current.get(summary.STATE)), state) \
         if changes else []
-    return Compiled(loaded, plan, material, current, tree, changes, headline, notes)
+    return Compiled(loaded, plan, material, current, tree, changes, headline, notes, state)
 
 
 def _live_channel_warnings(changes: Changeset) -> list[str]:

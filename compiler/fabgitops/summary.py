@@ -108,6 +108,6 @@ def commit_message(phrases: list[str], changes: Changeset, new: dict[str, Any],
         subject = subject[: MAX_SUBJECT - 3] + "..."
     counts = ", ".join(f"{changes.count(a)} {word}" for a, word in (
         (Action.ADD, "added"), (Action.CHANGE, "changed"), (Action.REMOVE, "removed")))
-    body = "\n".join(f"- {p}" for p in phrases)
-    return (f"fabgitops: {subject}\n\n{body}\n\nFiles: {counts}\n"
-            f"Config: {config_name} {new['config']}\n").replace("\n\n\n", "\n\n")
+    paragraphs = [f"fabgitops: {subject}", "\n".join(f"- {p}" for p in phrases),
+                  f"Files: {counts}\nConfig: {config_name} {new['config']}"]
+    return "\n\n".join(p for p in paragraphs if p) + "\n"
