@@ -22,7 +22,9 @@ def starter_files(version: str = __version__) -> FileTree:
             never changes the output of an unchanged config behind the users' backs).
     """
     workflow = (
-        templates.WORKFLOW.replace("__VERSION__", version)
+        templates.WORKFLOW.replace("__INSTALL_STEPS__", templates.INSTALL_STEPS)
+        .replace("__SEAL_CERT_STEP__", templates.SEAL_CERT_STEP)
+        .replace("__VERSION__", version)
         .replace("__CHECKOUT__", f"{templates.CHECKOUT}  # {templates.CHECKOUT_RELEASE}")
         .replace("__SETUP_PYTHON__",
                  f"{templates.SETUP_PYTHON}  # {templates.SETUP_PYTHON_RELEASE}")

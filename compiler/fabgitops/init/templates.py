@@ -93,6 +93,31 @@ Secrets:
 #     - age1...               # CI
 """
 
+INSTALL_STEPS = """\
+      - uses: __SETUP_PYTHON__
+        with:
+          python-version: "3.12"
+      - name: Install fabgitops
+        run: python -m pip install "fabgitops==${FABGITOPS_VERSION}"\
+"""
+"""Steps both jobs start with (after checkout)."""
+
+SEAL_CERT_STEP = """\
+      - name: Sealing certificate
+        env:
+          FABGITOPS_SEAL_CERT: ${{ secrets.FABGITOPS_SEAL_CERT }}
+        run: |
+          # The secret wins over the committed file; with neither, compile reads
+          # Secrets.SealedSecrets.Certificate (sops and plain modes need no certificate).
+          if [ -n "$FABGITOPS_SEAL_CERT" ]; then
+            printf '%s\\n' "$FABGITOPS_SEAL_CERT" > "$RUNNER_TEMP/seal-cert.pem"
+            echo "SEAL_CERT=$RUNNER_TEMP/seal-cert.pem" >> "$GITHUB_ENV"
+          elif [ -f "$SEAL_CERT_FILE" ]; then
+            echo "SEAL_CERT=$SEAL_CERT_FILE" >> "$GITHUB_ENV"
+          fi\
+"""
+"""How both jobs find the sealing certificate: one rule, so check and commit agree."""
+
 WORKFLOW = """\
 # fabgitops: every pull request is validated, checked and previewed; every push to main is
 # compiled, committed and pushed, and Argo CD or Flux applies the result.
@@ -143,25 +168,10 @@ jobs:
       - uses: __CHECKOUT__
         with:
           persist-credentials: false
-      - uses: __SETUP_PYTHON__
-        with:
-          python-version: "3.12"
-      - name: Install fabgitops
-        run: python -m pip install "fabgitops==${FABGITOPS_VERSION}"
+__INSTALL_STEPS__
       - name: Validate
         run: fabgitops validate -c "$CONFIG" --format github
-      - name: Sealing certificate
-        env:
-          FABGITOPS_SEAL_CERT: ${{ secrets.FABGITOPS_SEAL_CERT }}
-        run: |
-          # The secret wins over the committed file; with neither, compile reads
-          # Secrets.SealedSecrets.Certificate (sops and plain modes need no certificate).
-          if [ -n "$FABGITOPS_SEAL_CERT" ]; then
-            printf '%s\\n' "$FABGITOPS_SEAL_CERT" > "$RUNNER_TEMP/seal-cert.pem"
-            echo "SEAL_CERT=$RUNNER_TEMP/seal-cert.pem" >> "$GITHUB_ENV"
-          elif [ -f "$SEAL_CERT_FILE" ]; then
-            echo "SEAL_CERT=$SEAL_CERT_FILE" >> "$GITHUB_ENV"
-          fi
+__SEAL_CERT_STEP__
       - name: Compiled output up to date
         env:
           FABGITOPS_AGE_IDENTITY: ${{ secrets.FABGITOPS_AGE_IDENTITY }}
@@ -242,21 +252,8 @@ jobs:
       cancel-in-progress: false  # never abandon a compile halfway; runs queue instead
     steps:
       - uses: __CHECKOUT__
-      - uses: __SETUP_PYTHON__
-        with:
-          python-version: "3.12"
-      - name: Install fabgitops
-        run: python -m pip install "fabgitops==${FABGITOPS_VERSION}"
-      - name: Sealing certificate
-        env:
-          FABGITOPS_SEAL_CERT: ${{ secrets.FABGITOPS_SEAL_CERT }}
-        run: |
-          if [ -n "$FABGITOPS_SEAL_CERT" ]; then
-            printf '%s\\n' "$FABGITOPS_SEAL_CERT" > "$RUNNER_TEMP/seal-cert.pem"
-            echo "SEAL_CERT=$RUNNER_TEMP/seal-cert.pem" >> "$GITHUB_ENV"
-          elif [ -f "$SEAL_CERT_FILE" ]; then
-            echo "SEAL_CERT=$SEAL_CERT_FILE" >> "$GITHUB_ENV"
-          fi
+__INSTALL_STEPS__
+__SEAL_CERT_STEP__
       - name: Compile, commit and push
         env:
           FABGITOPS_AGE_IDENTITY: ${{ secrets.FABGITOPS_AGE_IDENTITY }}
