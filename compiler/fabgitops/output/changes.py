@@ -53,11 +53,6 @@ class Changeset:
         return sum(1 for c in self.changes if c.action is action)
 
 
-def is_owned(path: str) -> bool:
-    """Whether a path lies where the compiler writes (user files may live there too)."""
-    return any(path == root or path.startswith(root) for root in OWNED_ROOTS)
-
-
 def manifest_bytes(paths: Iterable[str]) -> bytes:
     """The manifest listing the generated paths (itself included)."""
     listed = sorted({*paths, MANIFEST})
