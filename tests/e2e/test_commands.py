@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from fabgitops import channel, cli
+from fabgitops import channel, cli, deliver
 from fabgitops.errors import ExitCode
+from tests.ciphertexts import ciphertexts, leaked
 from tests.conftest import PRIVATE_KEY_PEM
 from tests.e2e.support import IDENTITY, article_config
 
@@ -25,26 +27,44 @@ def compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_diff_markdown_names_orgs_objects_and_hides_sealed_values(
-    compiled: Path, capsys: pytest.CaptureFixture[str]
+    compiled: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = compiled.read_text().replace("Count: 2\n    Users:\n      Count: 1\n\n  - Name: Org2",
                                         "Count: 3\n    Users:\n      Count: 1\n\n  - Name: Org2")
     compiled.write_text(text + "Consensus:\n  BatchTimeout: 1s\n")
+    outcomes = _record_outcomes(monkeypatch)
     capsys.readouterr()
     assert cli.run(["diff", "-c", str(compiled), "--seal-cert",
                     str(compiled.parent / "sealing-cert.pem"), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
+    [outcome] = outcomes
+    # Every ciphertext the diff saw: the new tree's, and the ones already on disk.
+    sealed = ciphertexts(outcome.compiled.tree) | ciphertexts(outcome.compiled.current)
+    assert len(sealed) > 10
+    assert leaked(out, sealed) == []
     assert out.startswith("### fabgitops diff\n")
     assert "- org1 +peer2\n" in out
     assert "- channel mychannel: BatchTimeout 2s -> 1s\n" in out
     assert "| namespace org1 |" in out
     assert "+`SealedSecret peer2-keys`" in out
     assert "<details><summary>Full diff</summary>" in out
-    assert "AgB" not in out  # no ciphertext (a sealed value starts with 0x02 0x00 -> 'Ag')
     assert len(out) < 65536
     assert cli.run(["diff", "-c", str(compiled), "--seal-cert",
                     str(compiled.parent / "sealing-cert.pem")]) == 0
     assert "~ ConfigMap channel-mychannel" in capsys.readouterr().out
+
+
+def _record_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[deliver.Outcome]:
+    """Make the CLI's compiles visible to the test: what the command computed, not a rerun."""
+    outcomes: list[deliver.Outcome] = []
+    real = deliver.run
+
+    def recording(*args: Any, **kwargs: Any) -> deliver.Outcome:
+        outcomes.append(real(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(deliver, "run", recording)
+    return outcomes
 
 
 def test_inspect_round_trips_a_compiled_block(compiled: Path,
