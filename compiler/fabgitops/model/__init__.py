@@ -25,6 +25,13 @@ from fabgitops.model.base import (
     Quantity,
     StrictModel,
 )
+from fabgitops.model.chaincodes import (
+    MAX_CHAINCODES,
+    Chaincode,
+    ChaincodePolicy,
+    ChaincodeTLS,
+    Collection,
+)
 from fabgitops.model.delivery import (
     Component,
     Expose,
@@ -79,6 +86,8 @@ class ClusterConfig(StrictModel):
     consensus: Consensus = Field(default_factory=Consensus)
     channels: tuple[Channel, ...] | None = None
     """Application channels; default one channel ``mychannel`` with every peer org."""
+    chaincodes: tuple[Chaincode, ...] = Field(default=(), max_length=MAX_CHAINCODES)
+    """Chaincodes run as a service, with their lifecycle definitions."""
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
     git_ops: GitOps = Field(default_factory=GitOps, alias="GitOps")
     secrets: Secrets = Field(default_factory=Secrets)
@@ -86,13 +95,57 @@ class ClusterConfig(StrictModel):
 
 
 __all__ = [
-    "DURATION_PATTERN", "MAX_NODES_PER_TEMPLATE", "MAX_ORGS", "MAX_USERS_PER_ORG",
-    "QUANTITY_PATTERN", "SIZE_PATTERN", "BatchSize", "ByteSize", "Channel", "ClusterConfig",
-    "Component", "Consensus", "ConsensusType", "Duration", "EtcdRaftOptions", "Expose",
-    "FabricVersion", "GitOps", "GitOpsEngine", "Images", "Ingress", "Kafka", "Keystore",
-    "Kubernetes", "Network", "NodePortScheme", "NodeSpec", "NodeTemplate", "OrdererOrg",
-    "Organization", "PeerOrg", "Policies", "Policy", "PolicyType", "PublicKeyAlgorithm",
-    "Quantity", "ResourceQuantities", "ResourceRequirements", "SealedSecrets",
-    "SealedSecretsScope", "Secrets", "SecretsMode", "SmartBFTOptions", "Sops", "StateDatabase",
-    "Storage", "StrictModel", "UsersSpec",
+    "DURATION_PATTERN",
+    "MAX_CHAINCODES",
+    "MAX_NODES_PER_TEMPLATE",
+    "MAX_ORGS",
+    "MAX_USERS_PER_ORG",
+    "QUANTITY_PATTERN",
+    "SIZE_PATTERN",
+    "BatchSize",
+    "ByteSize",
+    "Chaincode",
+    "ChaincodePolicy",
+    "ChaincodeTLS",
+    "Channel",
+    "ClusterConfig",
+    "Collection",
+    "Component",
+    "Consensus",
+    "ConsensusType",
+    "Duration",
+    "EtcdRaftOptions",
+    "Expose",
+    "FabricVersion",
+    "GitOps",
+    "GitOpsEngine",
+    "Images",
+    "Ingress",
+    "Kafka",
+    "Keystore",
+    "Kubernetes",
+    "Network",
+    "NodePortScheme",
+    "NodeSpec",
+    "NodeTemplate",
+    "OrdererOrg",
+    "Organization",
+    "PeerOrg",
+    "Policies",
+    "Policy",
+    "PolicyType",
+    "PublicKeyAlgorithm",
+    "Quantity",
+    "ResourceQuantities",
+    "ResourceRequirements",
+    "SealedSecrets",
+    "SealedSecretsScope",
+    "Secrets",
+    "SecretsMode",
+    "SmartBFTOptions",
+    "Sops",
+    "StateDatabase",
+    "Storage",
+    "StrictModel",
+    "UsersSpec",
 ]

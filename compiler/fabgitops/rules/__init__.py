@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 from fabgitops.errors import Issue
 from fabgitops.model import ClusterConfig
-from fabgitops.rules import channels, consensus, delivery, exposure, names
+from fabgitops.rules import chaincodes, channels, consensus, delivery, exposure, names
 from fabgitops.rules.context import Context
 from fabgitops.yamlio import Document
 
-_RULES = (names, channels, consensus, exposure, delivery)
+_RULES = (names, channels, consensus, exposure, delivery, chaincodes)
 
 
 def check(config: ClusterConfig, doc: Document) -> Iterator[Issue]:
