@@ -17,8 +17,8 @@ from pathlib import Path
 
 from fabgitops.crypto import SystemKeyGen, system_clock
 from fabgitops.deliver import Mode, run
+from fabgitops.gather import Environment, Request
 from fabgitops.keystore.identity import AgeIdentity
-from fabgitops.pipeline import Environment, Request
 
 REPO = Path(__file__).resolve().parent.parent
 SEAL_CERT = REPO / "examples" / "article" / "sealed-secrets-cert.pem"

@@ -9,22 +9,23 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from fabgitops import __version__, channel, config_file, deliver, report, yamlio
 from fabgitops.crypto import expiring, expiring_in_keystore, export_crypto
-from fabgitops.deliver import GitOptions, Mode
+from fabgitops.deliver import GitOptions, Mode, Outcome
 from fabgitops.diffreport import DiffFormat, render_diff
 from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue, Severity
+from fabgitops.gather import Environment, Request
 from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.write import write_starter
+from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import KEYSTORE, read_tree
 from fabgitops.output.changes import Action
-from fabgitops.pipeline import Compiled, Environment, Request
 from fabgitops.schema import SCHEMA_ID, schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -81,17 +82,19 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
     except ConfigInvalid as exc:
         echo_issues(exc.issues, output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
-    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir)]
+    now = Environment.system().clock()
+    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir, now)]
     echo_issues(warnings, output)
     if output is report.Format.TEXT:
         click.echo(f"{config_path}: valid", err=True)
 
 
-def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None) -> list[Issue]:
+def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None,
+                     now: datetime) -> list[Issue]:
     root = output_dir if output_dir is not None else loaded.path.parent
     days = loaded.config.keystore.expiry_warning_days
     keystore = read_tree(root, roots=(KEYSTORE,))
-    soon = expiring_in_keystore(keystore, now=datetime.now(UTC), within_days=days)
+    soon = expiring_in_keystore(keystore, now=now, within_days=days)
     return [
         loaded.document.issue(("Keystore",), f"{item.path} ({item.common_name}) expires on "
                               f"{item.not_after:%Y-%m-%d}: run fabgitops compile --renew",
@@ -186,22 +189,23 @@ def _request(config_path: Path, output: Path | None, seal_cert: Path | None,
     return Request(config_path, output, seal_cert, age_identity, renew)
 
 
-def _notes(notes: Sequence[str]) -> None:
-    """Print notes; routine "created ..." notes only as a count unless -v."""
-    created = [n for n in notes if n.startswith("created ")]
+def _notes(notes: Sequence[Note]) -> None:
+    """Print notes; routine creations only as a count unless -v."""
+    created = sum(1 for n in notes if n.kind is NoteKind.CREATED)
+    prefix = {NoteKind.CREATED: "note: ", NoteKind.INFO: "note: ", NoteKind.WARNING: "warning: "}
     for note in notes:
-        if note in created and not _State.verbose:
-            continue
-        click.echo(note if note.startswith("warning:") else f"note: {note}", err=True)
+        if note.kind is not NoteKind.CREATED or _State.verbose:
+            click.echo(prefix[note.kind] + note.text, err=True)
     if created and not _State.verbose:
-        click.echo(f"note: created {len(created)} certificate pairs, keys and credentials "
+        click.echo(f"note: created {created} certificate pairs, keys and credentials "
                    "(-v lists them)", err=True)
 
 
-def _report(compiled: Compiled) -> None:
+def _report(outcome: Outcome) -> None:
+    compiled = outcome.compiled
     echo_issues(compiled.warnings)
-    _notes(compiled.notes)
-    for item in expiring(compiled.material, now=datetime.now(UTC),
+    _notes(outcome.notes)
+    for item in expiring(compiled.material, now=compiled.inputs.now,
                          within_days=compiled.plan.config.keystore.expiry_warning_days):
         click.echo(f"warning: {item.path} ({item.common_name}) expires on "
                    f"{item.not_after:%Y-%m-%d}; run compile --renew", err=True)
@@ -237,7 +241,7 @@ def compile_command(config_path: Path, output: Path | None, seal_cert: Path | No
     compiled = outcome.compiled
     if outcome.recovered:
         click.echo(f"note: {outcome.recovered}", err=True)
-    _report(compiled)
+    _report(outcome)
     changes = compiled.changes
     if mode is Mode.CHECK:
         for change in changes.changes:
@@ -270,7 +274,7 @@ def diff_command(config_path: Path, output: Path | None, seal_cert: Path | None,
     """Show what a compile would change, per org, kind and object (sealed values hidden)."""
     request = _request(config_path, output, seal_cert, age_identity, renew)
     outcome = deliver.run(request, Environment.system(), Mode.DRY_RUN)
-    _report(outcome.compiled)
+    _report(outcome)
     compiled = outcome.compiled
     click.echo(render_diff(compiled.changes, compiled.headline, DiffFormat(fmt)), nl=False)
 
@@ -294,7 +298,7 @@ def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
     """
     request = Request(config_path, repo, None, age_identity)
     prepared = deliver.read_material(request, Environment.system())
-    _notes(prepared.notes)
+    _notes(prepared.material.notes)
     written = export_crypto(prepared.material, target)
     click.echo(f"{target}: {len(written)} files (private keys mode 0600)", err=True)
 

@@ -1,7 +1,8 @@
-"""The effects of ``compile``: lock, recover, compile, then write, commit and push.
+"""The effects of ``compile``: lock, recover, gather, compile, then write, commit and push.
 
-Everything that touches the output directory or git happens here, in this order, under one
-lock: a crash at any point leaves the previous tree or the new one (see ``output.apply``).
+Everything that touches the output directory, the user's identity file or git happens here, in
+this order, under one lock: a crash at any point leaves the previous tree or the new one (see
+``output.apply``). Only WRITE mode persists anything.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from pathlib import Path
 
 from fabgitops import vcs
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.gather import Environment, Request, gather
+from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
 from fabgitops.model import SecretsMode
+from fabgitops.notes import Note
 from fabgitops.output.apply import KEYSTORE, STATE_DIR, apply, recover
 from fabgitops.output.lock import locked
-from fabgitops.pipeline import Compiled, Environment, Prepared, Request, compile_network, prepare
+from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
 from fabgitops.summary import commit_message
 
 
@@ -47,6 +51,8 @@ class Outcome:
     written: bool
     commit: str | None
     pushed: bool
+    notes: tuple[Note, ...]
+    """The compile's notes, after the one about a newly generated age identity, if any."""
 
 
 def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None = None
@@ -61,14 +67,17 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
     root = request.root
     if mode is not Mode.WRITE and not (root / STATE_DIR).is_dir():
         # Nothing compiled there yet: nothing to lock or recover, and a check leaves no trace.
-        return Outcome(compile_network(request, env), None, False, None, False)
+        compiled = _compile(request, env)
+        return Outcome(compiled, None, False, None, False, _read_only_notes(compiled))
     root.mkdir(parents=True, exist_ok=True)
     with locked(root):
         recovered = recover(root)
-        compiled = compile_network(request, env)
+        compiled = _compile(request, env)
         if mode is not Mode.WRITE:
-            return Outcome(compiled, recovered, False, None, False)
+            return Outcome(compiled, recovered, False, None, False,
+                           _read_only_notes(compiled))
         repository = _repository(root, compiled, git)
+        identity_note = persist_identity(compiled.inputs.identity)
         apply(compiled.changes, root)
         sha = None
         if repository is not None:
@@ -76,7 +85,18 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
             if git.push:
                 config = compiled.plan.config.git_ops
                 vcs.push(repository, config.remote, config.branch)
-        return Outcome(compiled, recovered, True, sha, git.push and repository is not None)
+        notes = (identity_note, *compiled.notes) if identity_note else compiled.notes
+        return Outcome(compiled, recovered, True, sha, git.push and repository is not None,
+                       notes)
+
+
+def _compile(request: Request, env: Environment) -> Compiled:
+    return compile_network(gather(request, env), keygen=env.keygen, random=env.random)
+
+
+def _read_only_notes(compiled: Compiled) -> tuple[Note, ...]:
+    unsaved = unsaved_identity_note(compiled.inputs.identity)
+    return (unsaved, *compiled.notes) if unsaved else compiled.notes
 
 
 def read_material(request: Request, env: Environment) -> Prepared:
@@ -92,8 +112,8 @@ def read_material(request: Request, env: Environment) -> Prepared:
                                  "first")
     with locked(request.root):
         recover(request.root)
-        prepared = prepare(request, env)
-    stored = {p: c for p, c in prepared.current.items() if p.startswith(KEYSTORE)}
+        prepared = prepare(gather(request, env, sealing=False), env.keygen)
+    stored = {p: c for p, c in prepared.inputs.current.items() if p.startswith(KEYSTORE)}
     if prepared.material.keystore != stored:
         raise EnvironmentProblem("the keystore is not up to date with the config: run "
                                  "fabgitops compile first (export never creates keys)")

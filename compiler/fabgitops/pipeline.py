@@ -1,29 +1,26 @@
 """The compile pipeline, top to bottom: the table of contents of fabgitops.
 
-``load -> validate -> plan -> crypto -> channel artifacts -> render -> seal -> GitOps objects``
-produce the complete output tree in memory; ``changeset`` compares it with the output
-directory. Writing and committing are the caller's choice (``cli.py``), so ``--check``,
+``gather`` reads every input once (``gather.py``); from there on compiling is a function of
+that value: ``plan -> crypto -> channel artifacts -> render -> seal -> GitOps objects`` produce
+the complete output tree in memory, and ``changeset`` compares it with the output directory as
+gathered. Writing and committing are the caller's choice (``deliver.py``), so ``--check``,
 ``--dry-run`` and ``diff`` are simply "stop here".
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fabgitops import channel, crypto, gitops, render, summary
-from fabgitops.config_file import LoadedConfig, load
+from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import EnvironmentProblem, Issue
-from fabgitops.keystore.identity import config_dir, resolve_identity
-from fabgitops.keystore.ledger import keystore_exists
+from fabgitops.gather import Inputs
 from fabgitops.model import GitOpsEngine, SecretsMode
-from fabgitops.output.apply import read_tree
+from fabgitops.notes import Note
 from fabgitops.output.changes import (
     Action,
     Changeset,
@@ -38,7 +35,6 @@ from fabgitops.seal import (
     Scope,
     SealedSecretsMethod,
     SealIndex,
-    SealingCertificate,
     SealMethod,
     SealResult,
     SopsMethod,
@@ -59,63 +55,28 @@ SOPS_CONFIG = ".sops.yaml"
 
 
 @dataclass(frozen=True)
-class Request:
-    """What the user asked for."""
-
-    config_path: Path
-    output: Path | None = None
-    """The output repository root; default the directory of the config file."""
-    seal_cert: Path | None = None
-    age_identity: Path | None = None
-    renew: bool = False
-
-    @property
-    def root(self) -> Path:
-        """The output directory."""
-        return self.output if self.output is not None else self.config_path.parent
-
-
-@dataclass(frozen=True)
-class Environment:
-    """The outside world: the only source of time, randomness and the process environment."""
-
-    environ: Mapping[str, str]
-    home: Path
-    clock: Callable[[], datetime]
-    keygen: KeyGen
-    random: Callable[[int], bytes]
-    repo_url: Callable[[Path, str], str | None]
-    """URL of a git remote of the output directory, for Argo CD and Flux sources."""
-
-    @classmethod
-    def system(cls) -> Environment:
-        """The real environment of a command-line run."""
-        from fabgitops.vcs import open_repository, remote_url
-
-        def git_url(root: Path, remote: str) -> str | None:
-            try:
-                return remote_url(open_repository(root), remote)
-            except EnvironmentProblem:
-                return None
-
-        return cls(dict(os.environ), Path.home(), crypto.system_clock, crypto.SystemKeyGen(),
-                   os.urandom, git_url)
-
-
-@dataclass(frozen=True)
 class Compiled:
     """A compiled network and what it would change on disk."""
 
-    loaded: LoadedConfig
+    inputs: Inputs
     plan: Plan
     material: CryptoMaterial
-    current: FileTree
     tree: FileTree
     changes: Changeset
     headline: list[str]
-    notes: list[str]
+    notes: tuple[Note, ...]
     state: dict[str, Any]
     """The network summary recorded in ``.fabgitops/state.json`` (commit messages use it)."""
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        """The configuration compiled."""
+        return self.inputs.loaded
+
+    @property
+    def current(self) -> FileTree:
+        """The output directory as it was."""
+        return self.inputs.current
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
@@ -125,58 +86,50 @@ class Compiled:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The configuration, its plan and the crypto material: what every command starts from."""
+    """The plan and the crypto material: what every command starts from."""
 
-    loaded: LoadedConfig
+    inputs: Inputs
     plan: Plan
-    current: FileTree
     material: CryptoMaterial
-    notes: list[str]
 
 
-def prepare(request: Request, env: Environment) -> Prepared:
-    """Load, validate and plan the config, then reuse or create its crypto material.
+def prepare(inputs: Inputs, keygen: KeyGen) -> Prepared:
+    """Plan the config, then reuse or create its crypto material.
 
     Raises:
         ConfigInvalid: the configuration has errors.
         EnvironmentProblem: the keystore cannot be opened.
     """
-    loaded = load(request.config_path)
-    plan = build(loaded.config)
-    current = read_tree(request.root)
-    notes: list[str] = []
-    identity = resolve_identity(
-        env.environ,
-        identity_file=request.age_identity,
-        config_directory=config_dir(env.environ, env.home),
-        keystore_exists=keystore_exists(current),
-    )
-    if identity.message:
-        notes.append(identity.message)
-    material = crypto.issue(plan, current, clock=env.clock, keygen=env.keygen,
-                            identity=identity.identity, renew=request.renew,
+    plan = build(inputs.loaded.config)
+    material = crypto.issue(plan, inputs.current, clock=lambda: inputs.now, keygen=keygen,
+                            identity=inputs.identity.identity, renew=inputs.renew,
                             credentials=[SEAL_INDEX_KEY])
-    return Prepared(loaded, plan, current, material, [*notes, *material.notes])
+    return Prepared(inputs, plan, material)
 
 
-def compile_network(request: Request, env: Environment) -> Compiled:
-    """Run every stage and compare the result with the output directory.
+def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], bytes]
+                    ) -> Compiled:
+    """Run every stage on the gathered inputs and compare the result with the output directory.
+
+    Args:
+        inputs: everything read (see ``gather``).
+        keygen: the source of new keys.
+        random: the source of nonces (sealing, channel transactions).
 
     Raises:
         ConfigInvalid: the configuration has errors.
         EnvironmentProblem: a key, certificate or identity is missing or unusable.
     """
-    prepared = prepare(request, env)
-    loaded, plan, current, material = (prepared.loaded, prepared.plan, prepared.current,
-                                       prepared.material)
-    notes = list(prepared.notes)
-    artifacts = channel.build_artifacts(plan, material.files, current, clock=env.clock,
-                                        rng=env.random)
+    prepared = prepare(inputs, keygen)
+    plan, material, current = prepared.plan, prepared.material, inputs.current
+    notes = list(material.notes)
+    artifacts = channel.build_artifacts(plan, material.files, current,
+                                        clock=lambda: inputs.now, rng=random)
     user_paths = frozenset(set(current) - generated_paths(current))
     rendered = render.render(plan, material, artifacts, user_paths=user_paths)
-    sealed = _seal(request, env, plan, material, rendered.secrets, current, notes)
-    engine = _engine(request, env, plan, notes)
-    state = summary.network_state(plan, summary.config_digest(loaded.raw))
+    sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
+    engine = _engine(inputs, plan, notes)
+    state = summary.network_state(plan, summary.config_digest(inputs.loaded.raw))
     tree = with_manifest(merge(
         bases_tree(), rendered.files, artifacts, sealed.files, material.keystore, engine,
         _sops_files(plan, rendered.secrets),
@@ -187,78 +140,63 @@ def compile_network(request: Request, env: Environment) -> Compiled:
     notes += _live_channel_warnings(changes)
     headline = summary.describe(summary.load_state(current.get(summary.STATE)), state) \
         if changes else []
-    return Compiled(loaded, plan, material, current, tree, changes, headline, notes, state)
+    return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state)
 
 
-def _live_channel_warnings(changes: Changeset) -> list[str]:
+def _live_channel_warnings(changes: Changeset) -> list[Note]:
     """A changed genesis block does not change a channel that already runs."""
     return [
-        f"warning: {c.path} changed; a running channel keeps its configuration until a "
-        "channel config update is submitted (peer channel update / osnadmin): the new block "
-        "only applies to a channel created from scratch"
+        Note.warning(
+            f"{c.path} changed; a running channel keeps its configuration until a channel "
+            "config update is submitted (peer channel update / osnadmin): the new block only "
+            "applies to a channel created from scratch"
+        )
         for c in changes.changes
         if c.path.endswith("/genesis.block") and c.action is Action.CHANGE
     ]
 
 
 def _seal(
-    request: Request,
-    env: Environment,
+    inputs: Inputs,
     plan: Plan,
     material: CryptoMaterial,
     secrets: tuple[PlainSecret, ...],
-    current: FileTree,
-    notes: list[str],
+    random: Callable[[int], bytes],
+    notes: list[Note],
 ) -> SealResult:
     settings = plan.config.secrets
     method: SealMethod
     if settings.mode is SecretsMode.SEALED_SECRETS:
-        method = SealedSecretsMethod(_certificate(request, plan, env),
+        # gather reads the certificate whenever the mode is sealed-secrets and the run seals.
+        cert = inputs.seal_certificate
+        assert cert is not None, "gathered without sealing=True"
+        method = SealedSecretsMethod(load_certificate(cert.pem, now=inputs.now,
+                                                      source=cert.source),
                                      Scope(settings.sealed_secrets.scope.value))
     elif settings.mode is SecretsMode.SOPS:
         method = SopsMethod(tuple(settings.sops.age_recipients))
     else:
         method = PlainMethod()
-        notes.append("warning: Secrets.Mode is plain: private keys and passwords are written "
-                     "unencrypted into the output")
-    raw_index = current.get(SEAL_INDEX)
+        notes.append(Note.warning("Secrets.Mode is plain: private keys and passwords are "
+                                  "written unencrypted into the output"))
+    raw_index = inputs.current.get(SEAL_INDEX)
     previous = loads(raw_index, source=SEAL_INDEX) if raw_index else SealIndex()
     # The credential is a 43-character password carrying 32 random bytes; the index wants a
     # 32-byte HMAC key, so derive one from it.
     key = hashlib.sha256(material.credential(SEAL_INDEX_KEY).encode()).digest()
-    return seal_secrets(secrets, method, current=current, previous=previous, index_key=key,
-                        random=env.random, now=env.clock())
+    return seal_secrets(secrets, method, current=inputs.current, previous=previous,
+                        index_key=key, random=random, now=inputs.now)
 
 
-def _certificate(request: Request, plan: Plan, env: Environment) -> SealingCertificate:
-    configured = plan.config.secrets.sealed_secrets.certificate
-    path = request.seal_cert or (request.config_path.parent / configured if configured else None)
-    controller = plan.config.secrets.sealed_secrets
-    if path is None:
-        raise EnvironmentProblem(
-            "Secrets.Mode is sealed-secrets but no sealing certificate is given: pass "
-            "--seal-cert FILE or set Secrets.SealedSecrets.Certificate to the file that "
-            f"`kubeseal --fetch-cert --controller-name {controller.controller_name} "
-            f"--controller-namespace {controller.controller_namespace}` prints (the Helm chart "
-            "names the controller sealed-secrets)"
-        )
-    try:
-        pem = path.read_bytes()
-    except OSError as exc:
-        raise EnvironmentProblem(f"cannot read the sealing certificate {path}: "
-                                 f"{exc.strerror}") from None
-    return load_certificate(pem, now=env.clock(), source=f"the sealing certificate {path}")
-
-
-def _engine(request: Request, env: Environment, plan: Plan, notes: list[str]) -> FileTree:
+def _engine(inputs: Inputs, plan: Plan, notes: list[Note]) -> FileTree:
     git_ops = plan.config.git_ops
     if git_ops.engine is GitOpsEngine.NONE:
         return {}
-    url = git_ops.repo_url or env.repo_url(request.root, git_ops.remote)
-    skipped = f"warning: no {git_ops.engine.value} objects written"
+    url = git_ops.repo_url or inputs.remote_url
+    skipped = f"no {git_ops.engine.value} objects written"
     if not url:
-        notes.append(f"{skipped}: set GitOps.RepoURL or add the git remote {git_ops.remote!r} "
-                     "to the output repository")
+        notes.append(Note.warning(f"{skipped}: set GitOps.RepoURL or add the git remote "
+                                  f"{git_ops.remote!r} to the output repository"))
         return {}
     try:
         return gitops.engine_files(plan, repo_url=url)
@@ -266,7 +204,8 @@ def _engine(request: Request, env: Environment, plan: Plan, notes: list[str]) ->
         if git_ops.repo_url:
             raise
         # A remote that suits the author (a local path, say) need not suit the controller.
-        notes.append(f"{skipped}: {exc}; set GitOps.RepoURL to a URL the cluster can fetch")
+        notes.append(Note.warning(f"{skipped}: {exc}; set GitOps.RepoURL to a URL the "
+                                  "cluster can fetch"))
         return {}
 
 

@@ -13,7 +13,9 @@ from fabgitops.keystore.identity import (
     IDENTITY_FILE_NAME,
     AgeIdentity,
     config_dir,
+    persist_identity,
     resolve_identity,
+    unsaved_identity_note,
 )
 from fabgitops.keystore.ledger import keystore_exists
 
@@ -24,21 +26,26 @@ def test_config_dir_follows_xdg(tmp_path: Path) -> None:
     assert config_dir({"XDG_CONFIG_HOME": "relative"}, tmp_path) == tmp_path / ".config/fabgitops"
 
 
-def test_first_use_creates_a_private_local_identity(tmp_path: Path) -> None:
+def test_first_use_generates_an_identity_that_only_persisting_writes(tmp_path: Path) -> None:
     directory = tmp_path / "cfg" / "fabgitops"
     first = resolve_identity({}, identity_file=None, config_directory=directory,
                              keystore_exists=False)
     path = directory / IDENTITY_FILE_NAME
-    assert first.created and path.exists()
+    assert first.new_file == path and not tmp_path.joinpath("cfg").exists()
+    unsaved = unsaved_identity_note(first)
+    assert unsaved is not None and "kept nothing" in unsaved.text and str(path) in unsaved.text
+    note = persist_identity(first)
+    assert path.exists()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    assert first.message is not None
-    assert "back it up" in first.message and first.identity.recipients[0] in first.message
-    assert "AgeRecipients" in first.message
-    # Later runs reuse it, even once a keystore exists.
+    assert note is not None
+    assert "back it up" in note.text and first.identity.recipients[0] in note.text
+    assert "AgeRecipients" in note.text
+    # Later runs reuse it, even once a keystore exists, and have nothing to persist.
     second = resolve_identity({}, identity_file=None, config_directory=directory,
                               keystore_exists=True)
-    assert not second.created and second.identity.secret_keys == first.identity.secret_keys
+    assert second.new_file is None and second.identity.secret_keys == first.identity.secret_keys
+    assert persist_identity(second) is None and unsaved_identity_note(second) is None
 
 
 def test_existing_keystore_without_identity_is_an_environment_problem(tmp_path: Path) -> None:

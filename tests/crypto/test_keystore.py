@@ -14,6 +14,7 @@ from fabgitops.crypto.keys import load_private_key
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.keystore.credentials import PASSWORD_LENGTH
 from fabgitops.keystore.identity import AgeIdentity
+from fabgitops.notes import Note, NoteKind
 from tests.crypto.conftest import NOW, DeterministicKeyGen, IssueFn, fixed_clock
 
 KS = ".fabgitops/keystore"
@@ -101,7 +102,7 @@ def test_adding_a_peer_adds_only_its_files_and_removing_retires_them(
     # The new peer is signed by the existing CA.
     new_cert = grown.identity("Org1", "peer2.org1").enrollment.certificate
     new_cert.verify_directly_issued_by(base.signing_ca("Org1").certificate)
-    assert "created peerOrganizations/org1/peers/peer2.org1" in grown.notes
+    assert Note.created("created peerOrganizations/org1/peers/peer2.org1") in grown.notes
 
     shrunk = compile_crypto(article_text, grown.keystore)
     moved = diff["added"]
@@ -144,7 +145,7 @@ def test_changed_sans_reissue_only_that_tls_certificate(
     old = base.identity("Org1", "alpha.org1.example.com").tls.certificate
     new = after.identity("Org1", "alpha.org1.example.com").tls.certificate
     assert new.public_key() == old.public_key() and new.serial_number != old.serial_number
-    assert any("the SANs changed" in n for n in after.notes)
+    assert any("the SANs changed" in n.text for n in after.notes)
 
 
 def test_changed_recipients_reencrypt_every_secret(
@@ -249,7 +250,8 @@ def test_a_changed_ca_subject_keeps_the_ca_and_reissues_leaves_with_their_keys(
     assert diff["added"] == diff["removed"] == set()
     assert diff["modified"] and all("/org1/" in p and p.endswith("cert.pem")
                                     and "/ca/" not in p for p in diff["modified"])
-    assert any(n.startswith("warning: CA peerOrganizations/org1/ca keeps") for n in after.notes)
+    assert any(n.kind is NoteKind.WARNING
+               and n.text.startswith("CA peerOrganizations/org1/ca keeps") for n in after.notes)
     peer = after.identity("Org1", "peer0.org1").enrollment.certificate
     assert peer.subject.rfc4514_string().endswith("C=DE")
     peer.verify_directly_issued_by(base.signing_ca("Org1").certificate)

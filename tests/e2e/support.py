@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fabgitops.deliver import GitOptions, Mode, Outcome, run
+from fabgitops.gather import Environment, Request
 from fabgitops.keystore.identity import AgeIdentity
-from fabgitops.pipeline import Environment, Request
 from tests.conftest import ARTICLE, REPO
 from tests.crypto.conftest import DeterministicKeyGen
 

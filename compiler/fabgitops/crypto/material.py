@@ -12,6 +12,7 @@ from functools import cached_property
 
 from fabgitops.crypto import msp
 from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.notes import Note
 from fabgitops.plan import Identity, Org
 from fabgitops.tree import FileTree
 
@@ -29,7 +30,7 @@ class CryptoMaterial:
     keystore: FileTree
     """``.fabgitops/keystore/...``: certificates in clear, keys and credentials age-encrypted."""
     credentials: Mapping[str, str]
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     """What this compile created, reissued, retired or restored, and warnings."""
 
     def __repr__(self) -> str:

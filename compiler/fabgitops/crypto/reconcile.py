@@ -39,6 +39,7 @@ from fabgitops.crypto.keys import (
 from fabgitops.crypto.values import CertKey
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.ledger import KEYSTORE_DIR, Ledger
+from fabgitops.notes import Note
 from fabgitops.plan import Subject
 
 CERT_FILE = "cert.pem"
@@ -54,7 +55,7 @@ class Context:
     now: datetime
     renew_before: datetime | None
     """Reissue leaves expiring before this instant (``renew=True``), else None."""
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 def _serial_label(path: str, *parts: bytes) -> str:
@@ -125,7 +126,8 @@ def authority(
         )
         cert_pem = certificate_pem(certificate)
         ctx.ledger.put(cert_path, cert_pem)
-        ctx.notes.append(f"{'created' if created else 'reissued'} CA {common_name} ({root})")
+        text = f"{'created' if created else 'reissued'} CA {common_name} ({root})"
+        ctx.notes.append(Note.created(text) if created else Note.info(text))
         return Authority(certificate, key, subject), CertKey(cert_pem, key_pem)
     if not public_keys_equal(existing.public_key(), key.public_key()):
         raise EnvironmentProblem(
@@ -133,11 +135,11 @@ def authority(
         )
     ctx.ledger.keep(cert_path)
     if name_der(existing.subject) != name_der(wanted):
-        ctx.notes.append(
-            f"warning: CA {root} keeps its subject {existing.subject.rfc4514_string()}; "
+        ctx.notes.append(Note.warning(
+            f"CA {root} keeps its subject {existing.subject.rfc4514_string()}; "
             f"the configuration asks for {wanted.rfc4514_string()}. A CA is not reissued "
             "automatically; retire the org's keystore folder to start a new CA."
-        )
+        ))
     kept = ctx.ledger.certificate(cert_path)
     assert kept is not None
     return Authority(existing, key, subject), CertKey(kept, key_pem)
@@ -208,7 +210,7 @@ def leaf(
             pem = ctx.ledger.certificate(cert_path)
             assert pem is not None
             return CertKey(pem, key_pem), created
-        ctx.notes.append(f"reissued {cert_path} with its key: {reason}")
+        ctx.notes.append(Note.info(f"reissued {cert_path} with its key: {reason}"))
     not_before, _ = validity(ctx.now)
     label = _serial_label(
         cert_path, name_der(subject), repr(list(sans)).encode(), not_before.isoformat().encode()

@@ -38,6 +38,7 @@ from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
 from fabgitops.keystore.sealing import make_sealer, read_recipients_file
 from fabgitops.model import FabricVersion, PublicKeyAlgorithm, StateDatabase
+from fabgitops.notes import Note
 from fabgitops.plan import Identity, NodeKind, Org, Plan
 
 Clock = Callable[[], datetime]
@@ -102,9 +103,9 @@ def issue(
         ledger, [*credential_names(plan), *credentials], keygen.random_bytes
     )
     outcome = ledger.finish()
-    notes = [*ctx.notes, *(f"created credential {n}" for n in created)]
-    notes += [f"retired {p} to retired/{p}" for p in outcome.retired]
-    notes += [f"restored {p} from retired/" for p in outcome.restored]
+    notes = [*ctx.notes, *(Note.created(f"created credential {n}") for n in created)]
+    notes += [Note.info(f"retired {p} to retired/{p}") for p in outcome.retired]
+    notes += [Note.info(f"restored {p} from retired/") for p in outcome.restored]
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
 
 
@@ -151,7 +152,7 @@ def _org(ctx: Context, org: Org) -> OrgMaterial:
                 "", 0, 0, (org.name, spec.common_name), f"{spec.common_name}: {exc}"
             )]) from None
         if created:
-            ctx.notes.append(f"created {root}")
+            ctx.notes.append(Note.created(f"created {root}"))
         return IdentityMaterial(spec.common_name, spec.role, enrollment, tls_pair_)
 
     nodes = tuple(identity(node.identity, group) for node in org.nodes)

@@ -3,11 +3,13 @@
 Order (explicit beats implicit): ``--age-identity FILE``, then ``FABGITOPS_AGE_IDENTITY`` (the
 identity text itself, for CI secrets), then the user's local identity in
 ``$XDG_CONFIG_HOME/fabgitops/age-identity.txt`` (``~/.config/...`` by default), which is
-created on first use unless a keystore already exists (a new identity could not open it, and
+generated on first use unless a keystore already exists (a new identity could not open it, and
 generating new CAs instead would silently fork the network).
 
-The resolver touches the file system (reads identity files, creates the local one); everything
-it needs (environment, paths) is passed in, so tests never see the real home directory.
+Resolving only reads: a generated identity is held in memory with the file it belongs in, and
+only a writing compile persists it (:func:`persist_identity`), so that ``--check``, ``diff`` and
+``--dry-run`` leave the home directory untouched. Everything the resolver needs (environment,
+paths) is passed in, so tests never see the real home directory.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyrage
 from pyrage import x25519
 
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.notes import Note
 
 ENV_IDENTITY = "FABGITOPS_AGE_IDENTITY"
 IDENTITY_FILE_NAME = "age-identity.txt"
@@ -88,11 +91,10 @@ class AgeIdentity:
 
 @dataclass(frozen=True)
 class ResolvedIdentity:
-    """The identity to use, and a message for the user when one was just created."""
+    """The identity to use; ``new_file`` is where a just generated one belongs (not yet written)."""
 
     identity: AgeIdentity
-    created: bool = False
-    message: str | None = None
+    new_file: Path | None = None
 
 
 def config_dir(env: Mapping[str, str], home: Path) -> Path:
@@ -126,6 +128,10 @@ def resolve_identity(
         config_directory: the user's fabgitops config directory (see :func:`config_dir`).
         keystore_exists: the output repository already holds encrypted keys.
 
+    Returns:
+        The identity; a generated one (first use) carries the file it belongs in, written
+        only by :func:`persist_identity`.
+
     Raises:
         EnvironmentProblem: an identity file is unreadable or invalid, or a keystore exists and
             no identity is available (never silently replaced by a new one).
@@ -145,17 +151,38 @@ def resolve_identity(
             f"or restore your local identity to {local}. New CAs are never generated in place "
             "of keys that cannot be read."
         )
-    identity = AgeIdentity.generate(f"local identity {local}")
-    _create_private_file(local, _identity_file_text(identity))
-    recipient = identity.recipients[0]
-    message = (
-        f"Created a new age identity in {local} (mode 0600). It is the only way to decrypt "
-        "this network's private keys: back it up now (e.g. in a password manager) and keep it "
-        "out of git. To let others or CI decrypt the keystore, list recipients in the "
-        f"cluster-config:\n  Keystore:\n    AgeRecipients:\n      - {recipient}\n"
-        f"CI can pass the identity text in {ENV_IDENTITY}."
+    return ResolvedIdentity(AgeIdentity.generate(f"local identity {local}"), new_file=local)
+
+
+def persist_identity(resolved: ResolvedIdentity) -> Note | None:
+    """Write a just generated identity to its file (mode 0600), and say how to back it up.
+
+    Returns:
+        The note for the user, or None when the identity was not new.
+
+    Raises:
+        EnvironmentProblem: the file cannot be created (or appeared meanwhile).
+    """
+    if resolved.new_file is None:
+        return None
+    _create_private_file(resolved.new_file, _identity_file_text(resolved.identity))
+    return Note.info(
+        f"Created a new age identity in {resolved.new_file} (mode 0600). It is the only way to "
+        "decrypt this network's private keys: back it up now (e.g. in a password manager) and "
+        "keep it out of git. To let others or CI decrypt the keystore, list recipients in the "
+        f"cluster-config:\n  Keystore:\n    AgeRecipients:\n      - "
+        f"{resolved.identity.recipients[0]}\nCI can pass the identity text in {ENV_IDENTITY}."
     )
-    return ResolvedIdentity(identity, created=True, message=message)
+
+
+def unsaved_identity_note(resolved: ResolvedIdentity) -> Note | None:
+    """What a run that writes nothing says about an identity it generated and did not keep."""
+    if resolved.new_file is None:
+        return None
+    return Note.info(
+        "no age identity yet: this run used a temporary one and kept nothing; a writing "
+        f"compile creates {resolved.new_file} (the keystore in the output is encrypted to it)"
+    )
 
 
 def _identity_file_text(identity: AgeIdentity) -> str:

@@ -1,0 +1,47 @@
+"""Read-only commands leave no trace: not in HOME, not in the output directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fabgitops import cli
+from fabgitops.errors import ExitCode
+from fabgitops.keystore.identity import ENV_IDENTITY, IDENTITY_FILE_NAME
+from tests.e2e.support import article_config
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` with its content (directories show through their files)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_read_only_commands_on_a_fresh_home_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv(ENV_IDENTITY, raising=False)
+    config = article_config(tmp_path / "repo")
+    before = snapshot(config.parent)
+    common = ["-c", str(config), "--seal-cert", str(config.parent / "sealing-cert.pem")]
+    runs = {
+        "compile --check": (["compile", "--check", *common], ExitCode.OUT_OF_DATE),
+        "compile --dry-run": (["compile", "--dry-run", *common], ExitCode.OK),
+        "diff": (["diff", *common], ExitCode.OK),
+        "validate": (["validate", "-c", str(config)], ExitCode.OK),
+    }
+    for name, (argv, status) in runs.items():
+        assert cli.run(argv) == status, name
+        assert list(home.iterdir()) == [], name
+        assert snapshot(config.parent) == before, name
+    assert len(runs) == 4
+    err = capsys.readouterr().err
+    assert err.count("this run used a temporary one and kept nothing") == 3
+    # The same HOME is where a writing compile keeps the identity: the check above is not vacuous.
+    assert cli.run(["compile", *common]) == ExitCode.OK
+    assert (home / ".config" / "fabgitops" / IDENTITY_FILE_NAME).is_file()
+    assert "Created a new age identity" in capsys.readouterr().err
