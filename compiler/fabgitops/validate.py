@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from fabgitops import rules
 from fabgitops.errors import ConfigInvalid, Issue, Severity
 from fabgitops.model import DURATION_PATTERN, QUANTITY_PATTERN, SIZE_PATTERN, ClusterConfig
+from fabgitops.placement import rules as placement
 from fabgitops.schema import json_schema
 from fabgitops.yamlio import Document
 
@@ -54,7 +55,7 @@ def validate(doc: Document) -> tuple[ClusterConfig, tuple[Issue, ...]]:
         config = ClusterConfig.model_validate_json(json.dumps(doc.data))
     except pydantic.ValidationError as exc:
         raise ConfigInvalid(sorted(_pydantic_issues(doc, exc))) from None
-    found = sorted(set(rules.check(config, doc)))
+    found = sorted({*rules.check(config, doc), *placement.check(config, doc)})
     if any(i.severity is Severity.ERROR for i in found):
         raise ConfigInvalid(found)
     return config, tuple(found)

@@ -75,6 +75,7 @@ from fabgitops.model.orgs import (
     StateDatabase,
     UsersSpec,
 )
+from fabgitops.model.placement import Cluster, Exposure
 
 
 class ClusterConfig(StrictModel):
@@ -108,6 +109,7 @@ __all__ = [
     "ChaincodePolicy",
     "ChaincodeTLS",
     "Channel",
+    "Cluster",
     "ClusterConfig",
     "Collection",
     "Component",
@@ -116,6 +118,7 @@ __all__ = [
     "Duration",
     "EtcdRaftOptions",
     "Expose",
+    "Exposure",
     "FabricVersion",
     "GitOps",
     "GitOpsEngine",

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from fabgitops.model.base import Quantity, StrictModel
+from fabgitops.model.placement import Cluster
 
 
 class Expose(StrEnum):
@@ -95,6 +96,9 @@ class Kubernetes(StrictModel):
     """Overrides of the default requests and limits, per component."""
     cli: bool = Field(default=True, alias="CLI")
     """Run a fabric-tools pod with the org admin identity in every peer org."""
+    clusters: tuple[Cluster, ...] = Field(default=(), max_length=100)
+    """The clusters the network spans; none means one cluster (the one Argo CD or Flux runs
+    in), as without this key."""
 
 
 class GitOpsEngine(StrEnum):

@@ -90,6 +90,14 @@ class Organization(StrictModel):
     """MSP ID; default ``<Name>MSP``."""
     policies: Policies | None = None
     """Org policies (Readers, Writers, Admins, Endorsement); defaults as in fabric-samples."""
+    cluster: str | None = Field(default=None, min_length=1)
+    """``Kubernetes.Clusters`` entry the org runs on; default the first (or the only) one."""
+    external: bool = False
+    """Another party runs this org: its public material comes from ``Bundle`` and nothing of
+    it is rendered; this party holds none of its keys."""
+    bundle: str | None = Field(default=None, min_length=1)
+    """Path (relative to this file) of the org's public bundle (``fabgitops export-org``);
+    required with ``External: true``."""
 
 
 class OrdererOrg(Organization):
