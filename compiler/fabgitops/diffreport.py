@@ -76,7 +76,10 @@ def object_changes(changes: Changeset) -> Iterator[ObjectChange]:
     for change in changes.changes:
         group = group_of(change.path)
         secret = _secret_file(change.path, change.old + change.new)
-        old, new = _objects(change.old), _objects(change.new)
+        # Channel YAML views carry a "kind" too, but they are files, not Kubernetes objects.
+        plain = change.path.startswith("channels/")
+        old = {} if plain else _objects(change.old)
+        new = {} if plain else _objects(change.new)
         if not old and not new:
             yield ObjectChange(group, change.action, change.path.rsplit("/", 1)[-1],
                                change.path, secret)
@@ -117,6 +120,7 @@ def _text(changes: Changeset, headline: list[str], objects: list[ObjectChange]) 
     if not changes:
         return "No changes: the output is up to date.\n"
     lines = [f"{p}" for p in headline] + [""] if headline else []
+    lines += [line.replace("**", "").replace("`", "") for line in channel_updates(changes)]
     for group, members in _grouped(objects).items():
         lines.append(group)
         lines += [f"  {_SYMBOL[o.action]} {_label(o)}  [{o.path}]" for o in members]
@@ -130,6 +134,7 @@ def _markdown(changes: Changeset, headline: list[str], objects: list[ObjectChang
         return "### fabgitops diff\n\nNo changes: the rendered manifests are up to date.\n"
     out = ["### fabgitops diff", ""]
     out += [f"- {p}" for p in headline] + [""]
+    out += channel_updates(changes)
     out += ["| area | added | changed | removed |", "| --- | ---: | ---: | ---: |"]
     for group, members in _grouped(objects).items():
         counts = [sum(1 for o in members if o.action is a) for a in _WORD]
@@ -144,6 +149,33 @@ def _markdown(changes: Changeset, headline: list[str], objects: list[ObjectChang
     out += ["", "<details><summary>Full diff</summary>", "", "```diff", body, "```", "",
             "</details>"]
     return "\n".join(out) + "\n"
+
+
+def channel_updates(changes: Changeset) -> list[str]:
+    """Each new channel config update, readable: what changes, who signs, which policy."""
+    out: list[str] = []
+    for change in changes.changes:
+        parts = change.path.split("/")
+        if not (len(parts) == 4 and parts[0] == "channels" and parts[2] == "updates"
+                and parts[3].endswith(".yaml") and change.action is Action.ADD):
+            continue
+        try:
+            data = yaml.load(change.new, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        out.append(f"**channel update `{parts[1]}/{parts[3][:-5]}`** (config sequence "
+                   f"{data.get('sequence')}):")
+        out += [f"- {line}" for line in data.get("changes") or []]
+        signers = ", ".join(f"{s.get('msp_id')} ({s.get('identity')})"
+                            for s in data.get("signers") or [])
+        out.append(f"- signed by: {signers}")
+        out += [f"- policy {p.get('policy')} ({p.get('rule')}) for {p.get('element')}: "
+                f"{', '.join(p.get('satisfied_by') or []) or 'not satisfied'}"
+                for p in data.get("policies") or []]
+        out.append("")
+    return out
 
 
 def _unified(changes: Changeset) -> list[str]:

@@ -17,12 +17,11 @@ from typing import Any
 from fabgitops import channel, crypto, gitops, render, summary
 from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
-from fabgitops.errors import EnvironmentProblem, Issue
+from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
 from fabgitops.gather import Inputs
 from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.notes import Note
 from fabgitops.output.changes import (
-    Action,
     Changeset,
     changeset,
     generated_paths,
@@ -123,8 +122,13 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     prepared = prepare(inputs, keygen)
     plan, material, current = prepared.plan, prepared.material, inputs.current
     notes = list(material.notes)
-    artifacts = channel.build_artifacts(plan, material.files, current,
-                                        clock=lambda: inputs.now, rng=random)
+    try:
+        artifacts = channel.build_artifacts(plan, material.files, current,
+                                            clock=lambda: inputs.now, rng=random)
+    except ConfigInvalid as exc:
+        # The channel stage knows the YAML path of a refused change, not its line.
+        raise ConfigInvalid([inputs.loaded.document.issue(i.path, i.message) if not i.file
+                             else i for i in exc.issues]) from None
     user_paths = frozenset(set(current) - generated_paths(current))
     rendered = render.render(plan, material, artifacts, user_paths=user_paths)
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
@@ -137,23 +141,9 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
          GITIGNORE: f"{GENERATED_HEADER}lock\njournal.json\n".encode()},
     ))
     changes = changeset(current, tree)
-    notes += _live_channel_warnings(changes)
     headline = summary.describe(summary.load_state(current.get(summary.STATE)), state) \
         if changes else []
     return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state)
-
-
-def _live_channel_warnings(changes: Changeset) -> list[Note]:
-    """A changed genesis block does not change a channel that already runs."""
-    return [
-        Note.warning(
-            f"{c.path} changed; a running channel keeps its configuration until a channel "
-            "config update is submitted (peer channel update / osnadmin): the new block only "
-            "applies to a channel created from scratch"
-        )
-        for c in changes.changes
-        if c.path.endswith("/genesis.block") and c.action is Action.CHANGE
-    ]
 
 
 def _seal(

@@ -104,9 +104,27 @@ def org_material(org: Org) -> dict[str, bytes]:
     return files
 
 
+def admin_material(org: Org) -> dict[str, bytes]:
+    """The org admin's signing certificate and key (``users/Admin@<domain>/msp``), which sign
+    channel updates; the key is generated here and lives only in memory."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    cn = org.admin.common_name
+    ou = "admin" if org.enable_node_ous else None
+    cert = (x509.CertificateBuilder().subject_name(_name(cn, ou=ou)).issuer_name(_name(cn))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOT_BEFORE).not_valid_after(NOT_BEFORE + timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    base = f"{org.crypto_dir}/users/{cn}/msp"
+    return {f"{base}/signcerts/{cn}-cert.pem": cert.public_bytes(serialization.Encoding.PEM),
+            f"{base}/keystore/priv_sk": key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption())}
+
+
 def plan_material(plan: Plan) -> dict[str, bytes]:
-    """Material for every org of the plan."""
+    """Material for every org of the plan, admin signing keys included."""
     out: dict[str, bytes] = {}
     for org in plan.orgs:
         out.update(org_material(org))
+        out.update(admin_material(org))
     return out

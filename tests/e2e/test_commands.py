@@ -45,13 +45,21 @@ def test_diff_markdown_names_orgs_objects_and_hides_sealed_values(
     assert out.startswith("### fabgitops diff\n")
     assert "- org1 +peer2\n" in out
     assert "- channel mychannel: BatchTimeout 2s -> 1s\n" in out
+    assert ("**channel update `mychannel/0001-batchtimeout`** (config sequence 0 -> 1):\n"
+            "- Channel/Orderer/BatchTimeout: {timeout: 2s} -> {timeout: 1s}\n"
+            "- signed by: Orderer1MSP (Admin@orgorderer1)\n"
+            "- policy /Channel/Orderer/Admins (MAJORITY Admins) for [Value]  "
+            "/Channel/Orderer/BatchTimeout: Orderer1MSP\n") in out
+    assert "**channel mychannel**: ~`config.yaml`, +`0001-batchtimeout.tx`" in out
     assert "| namespace org1 |" in out
     assert "+`SealedSecret peer2-keys`" in out
     assert "<details><summary>Full diff</summary>" in out
     assert len(out) < 65536
     assert cli.run(["diff", "-c", str(compiled), "--seal-cert",
                     str(compiled.parent / "sealing-cert.pem")]) == 0
-    assert "~ ConfigMap channel-mychannel" in capsys.readouterr().out
+    text_out = capsys.readouterr().out
+    assert "+ 0001-batchtimeout.tx  [channels/mychannel/updates/0001-batchtimeout.tx]" in text_out
+    assert "channel update mychannel/0001-batchtimeout (config sequence 0 -> 1):" in text_out
 
 
 def _record_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[deliver.Outcome]:

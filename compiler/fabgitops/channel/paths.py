@@ -47,3 +47,21 @@ def readable_path(artifact: str) -> str:
     if name == GENESIS_BLOCK:
         return posixpath.join(directory, GENESIS_CONFIG)
     return posixpath.join(directory, posixpath.splitext(name)[0] + ".yaml")
+
+
+UPDATES_DIR = "updates"
+
+
+def updates_dir(channel: str) -> str:
+    """``channels/<channel>/updates``: the channel's config updates since its genesis block."""
+    return f"{channel_dir(channel)}/{UPDATES_DIR}"
+
+
+def update_path(channel: str, number: int, slug: str) -> str:
+    """``channels/<channel>/updates/NNNN-<slug>.tx``: one signed config update envelope."""
+    return f"{updates_dir(channel)}/{number:04d}-{slug}.tx"
+
+
+def config_yaml_path(channel: str) -> str:
+    """``channels/<channel>/config.yaml``: the channel config after its last update."""
+    return f"{channel_dir(channel)}/{GENESIS_CONFIG}"

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from fabgitops.channel import artifacts, profile
 from fabgitops.channel._pb import Proto, serialize
+from fabgitops.channel.authorize import Signer
 from fabgitops.channel.envelope import (
     NONCE_SIZE,
     config_update_envelope,
@@ -29,16 +30,20 @@ from fabgitops.channel.envelope import (
     read_config_block,
     read_config_update,
 )
+from fabgitops.channel.history import History, Refused, next_update, read_history, with_update
 from fabgitops.channel.msp import MaterialFiles
 from fabgitops.channel.paths import (
     SYSTEM_CHANNEL_BLOCK,
     anchors_tx_path,
     channel_tx_path,
+    config_yaml_path,
     genesis_block_path,
     readable_path,
 )
+from fabgitops.channel.profile import invalid
 from fabgitops.channel.protolator import to_tree
-from fabgitops.channel.readable import readable_yaml
+from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
+from fabgitops.channel.signing import KeyedSigner
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
 from fabgitops.tree import FileTree
 
@@ -86,11 +91,38 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                                      artifacts.anchor_peers_update(channel.name, creation,
                                                                    org.name, material_files))
     else:
-        for channel in plan.channels:
+        signers = admin_signers(plan, material_files)
+        for index, channel in enumerate(plan.channels):
             app = profile.application_channel(plan, channel, material_files)
-            builder.block(genesis_block_path(channel.name), channel.name,
-                          artifacts.genesis_config(app, material_files))
+            desired = artifacts.genesis_config(app, material_files)
+            past = read_history(channel.name, current)
+            if past is None:
+                builder.block(genesis_block_path(channel.name), channel.name, desired)
+                continue
+            try:
+                builder.history(past, desired.channel_group, signers)
+            except Refused as exc:
+                raise invalid(_channel_path(plan, index),
+                              f"channel {channel.name}: Fabric would reject the config update "
+                              f"this change needs: {exc}") from None
     return builder.files
+
+
+def _channel_path(plan: Plan, index: int) -> tuple[str | int, ...]:
+    return ("Channels", index) if plan.config.channels is not None else ("PeerOrgs",)
+
+
+def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner]:
+    """Every org admin with a key, orderer orgs first: who can sign channel updates."""
+    out = []
+    for org in plan.orgs:
+        name = org.admin.common_name
+        base = f"{org.crypto_dir}/users/{name}/msp"
+        cert = material.get(f"{base}/signcerts/{name}-cert.pem")
+        key = material.get(f"{base}/keystore/priv_sk")
+        if cert is not None and key is not None:
+            out.append(KeyedSigner(Signer(org.msp_id, name, cert), key))
+    return out
 
 
 class _Builder:
@@ -122,6 +154,17 @@ class _Builder:
         block = genesis_block(channel_id, config.channel_group, timestamp=self._timestamp(),
                               nonce=self.rng(NONCE_SIZE))
         self._add(path, serialize(block))
+
+    def history(self, past: History, desired: Proto, signers: list[KeyedSigner]) -> None:
+        """Keep the genesis block and the updates; add one if ``desired`` differs."""
+        self.files[genesis_block_path(past.channel)] = past.genesis
+        added = next_update(past, desired, signers, timestamp=self._timestamp(), rng=self.rng)
+        if added is not None:
+            past = with_update(past, added)
+        for item in past.updates:
+            self.files[item.path] = item.envelope
+            self.files[readable_path(item.path)] = update_yaml(past.channel, item)
+        self.files[config_yaml_path(past.channel)] = config_yaml(past)
 
     def envelope(self, path: str, config_update: Proto) -> None:
         existing = self.current.get(path)
