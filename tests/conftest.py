@@ -50,6 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite the golden files (overlays/ of the example) instead of "
                           "comparing with them.")
+    parser.addoption("--fuzz", action="store_true",
+                     help="Run the thorough fuzz tests (10,000 examples through the whole "
+                          "pipeline; select them with -m slow).")
 
 
 @pytest.fixture

@@ -81,7 +81,8 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
         apply(compiled.changes, root)
         sha = None
         if repository is not None:
-            sha = vcs.commit(repository, compiled.changes, _message(request, compiled))
+            sha = vcs.commit(repository, compiled.changes, _message(request, compiled),
+                             _inputs(repository, compiled))
             if git.push:
                 config = compiled.plan.config.git_ops
                 vcs.push(repository, config.remote, config.branch)
@@ -132,8 +133,14 @@ def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Reposito
             "refusing to commit plaintext Secrets to a repository with a remote (Secrets.Mode "
             "is plain): use sealed-secrets or sops, or pass --allow-plaintext-secrets"
         )
-    vcs.refuse_unrelated_staged(repository, compiled.changes.paths)
+    vcs.refuse_unrelated_staged(repository, compiled.changes.paths, _inputs(repository, compiled))
     return repository
+
+
+def _inputs(repository: vcs.Repository, compiled: Compiled) -> list[str]:
+    """The cluster-config, when it lives in the repository, to commit beside its output."""
+    config = repository.inside(compiled.loaded.path)
+    return [config] if config is not None else []
 
 
 def _message(request: Request, compiled: Compiled) -> str:

@@ -26,6 +26,16 @@ class Repository:
         """A path of the output tree as git names it."""
         return f"{self.prefix}/{output_path}" if self.prefix else output_path
 
+    def inside(self, path: Path) -> str | None:
+        """A file's path as git names it, or None when it lies outside the working tree or
+        git ignores it."""
+        top = Path(str(self.repo.working_tree_dir)).resolve()
+        try:
+            name = path.resolve().relative_to(top).as_posix()
+        except ValueError:
+            return None
+        return None if self.repo.ignored(name) else name
+
 
 def open_repository(root: Path, *, init: bool = False, branch: str = "main") -> Repository:
     """The git repository that holds ``root``; with ``init``, create one if there is none.
@@ -71,13 +81,15 @@ def staged_paths(repository: Repository) -> set[str]:
     return {d.a_path or d.b_path or "" for d in repo.index.diff("HEAD")}
 
 
-def refuse_unrelated_staged(repository: Repository, paths: Iterable[str]) -> None:
+def refuse_unrelated_staged(repository: Repository, paths: Iterable[str],
+                            inputs: Iterable[str] = ()) -> None:
     """Stop before a commit would sweep in changes the user staged for something else.
 
     Raises:
-        EnvironmentProblem: paths other than ``paths`` (output-relative) are staged.
+        EnvironmentProblem: paths other than ``paths`` (output-relative) and ``inputs`` (as
+            git names them) are staged.
     """
-    ours = {repository.path(p) for p in paths}
+    ours = {repository.path(p) for p in paths} | set(inputs)
     unrelated = sorted(staged_paths(repository) - ours)
     if unrelated:
         shown = ", ".join(unrelated[:5]) + (" ..." if len(unrelated) > 5 else "")
@@ -85,17 +97,28 @@ def refuse_unrelated_staged(repository: Repository, paths: Iterable[str]) -> Non
                                  "commit or unstage them first")
 
 
-def commit(repository: Repository, changes: Changeset, message: str) -> str | None:
+def commit(repository: Repository, changes: Changeset, message: str,
+           inputs: Iterable[str] = ()) -> str | None:
     """Commit exactly the changed paths; return the new commit's hex SHA, or None if nothing.
+
+    Args:
+        repository: where to commit.
+        changes: the output files written.
+        message: the commit message.
+        inputs: files the output was compiled from (the cluster-config), as git names them:
+            committed with it when they changed, so that the commit records the config its
+            ``Config: ... sha256:...`` line names and the working tree is clean afterwards.
 
     Raises:
         EnvironmentProblem: other paths are already staged, or git fails.
     """
     if not changes:
         return None
-    refuse_unrelated_staged(repository, changes.paths)
+    inputs = list(inputs)
+    refuse_unrelated_staged(repository, changes.paths, inputs)
     repo = repository.repo
-    added = [repository.path(c.path) for c in changes.changes if c.action is not Action.REMOVE]
+    added = [*inputs,
+             *(repository.path(c.path) for c in changes.changes if c.action is not Action.REMOVE)]
     removed = [repository.path(c.path) for c in changes.changes if c.action is Action.REMOVE]
     try:
         for batch in _batches(added):

@@ -142,6 +142,7 @@ def test_bft_consenter_certificates_are_the_tls_and_sign_files(
     group = _channel_group(_block(networks["bft-3.1"], "mychannel"))
     consenters = configuration.Orderers.FromString(
         group.groups["Orderer"].values["Orderers"].value).consenter_mapping
+    assert len(consenters) == len(list(plan.orderers())) > 0
     for consenter, (org, node) in zip(consenters, plan.orderers(), strict=True):
         cn = node.identity.common_name
         assert consenter.server_tls_cert == consenter.client_tls_cert == \

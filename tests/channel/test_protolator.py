@@ -28,7 +28,9 @@ def _artifacts(network: Network) -> dict[str, bytes]:
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_decode_then_encode_gives_identical_bytes(networks: dict[str, Network],
                                                   scenario: str) -> None:
-    for path, data in _artifacts(networks[scenario]).items():
+    artifacts = _artifacts(networks[scenario])
+    assert any(p.endswith(".block") for p in artifacts)
+    for path, data in artifacts.items():
         tree = inspect(data)
         kind = "common.Block" if path.endswith(".block") else "common.Envelope"
         assert detect_type(data) == kind

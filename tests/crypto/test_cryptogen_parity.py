@@ -141,10 +141,12 @@ def test_node_ou_config_yaml_is_byte_identical_to_cryptogens(
 
 
 def test_private_keys_are_pkcs8_pem_like_gos(article_material: CryptoMaterial) -> None:
-    for path, content in article_material.files.items():
-        if path.endswith(("priv_sk", ".key")):
-            assert content.startswith(PRIVATE_KEY_PEM + b"\n")
-            assert load_private_key(content).curve.name == "secp256r1"
+    keys = {p: c for p, c in article_material.files.items() if p.endswith(("priv_sk", ".key"))}
+    # The article: 3 orgs with 2 CAs each, 5 nodes + 3 admins + 2 users with 2 keys each.
+    assert len(keys) == 3 * 2 + (5 + 3 + 2) * 2
+    for content in keys.values():
+        assert content.startswith(PRIVATE_KEY_PEM + b"\n")
+        assert load_private_key(content).curve.name == "secp256r1"
 
 
 def test_fabric_2_5_networks_get_cryptogen_2_5s_config_yaml(

@@ -196,6 +196,7 @@ def test_a_missing_key_next_to_its_certificate_is_an_environment_problem(
     for victim in ("peerOrganizations/org1/ca/key.age",
                    "peerOrganizations/org1/peers/peer0.org1/tls/key.age"):
         damaged = {p: c for p, c in base.keystore.items() if p != f"{KS}/{victim}"}
+        assert len(damaged) == len(base.keystore) - 1
         with pytest.raises(EnvironmentProblem, match="is missing"):
             compile_crypto(article_text, damaged, keygen=_Forbidden())
 

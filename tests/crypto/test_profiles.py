@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -87,8 +88,10 @@ def _common_checks(certificate: x509.Certificate) -> None:
 
 def test_ca_certificates(case: tuple[Plan, CryptoMaterial]) -> None:
     plan, material = case
+    checked = 0
     for org in plan.orgs:
         for folder, cn in (("ca", org.ca.common_name), ("tlsca", org.ca.tls_common_name)):
+            checked += 1
             path = f"{org.crypto_dir}/{folder}/{cert_filename(cn)}"
             certificate = _cert(material.files[path])
             _common_checks(certificate)
@@ -110,6 +113,9 @@ def test_ca_certificates(case: tuple[Plan, CryptoMaterial]) -> None:
             certificate.verify_directly_issued_by(certificate)
             key = load_private_key(material.files[f"{org.crypto_dir}/{folder}/priv_sk"])
             assert key.public_key() == certificate.public_key()
+    # Every CA of the tree was checked: each org has a ca/ and a tlsca/ folder with a key.
+    cas = [p for p in material.files if re.fullmatch(r"[^/]+/[^/]+/(ca|tlsca)/priv_sk", p)]
+    assert checked == len(cas) == 2 * len(plan.orgs) > 0
 
 
 def _verify(leaf: x509.Certificate, root: x509.Certificate, dns: str | None = None) -> None:
@@ -127,7 +133,10 @@ def _verify(leaf: x509.Certificate, root: x509.Certificate, dns: str | None = No
 
 def test_enrollment_certificates(case: tuple[Plan, CryptoMaterial]) -> None:
     plan, material = case
-    for org, identity in _identities(plan):
+    identities = list(_identities(plan))
+    # One identity per signing certificate of the tree: the loop checks every one.
+    assert len(identities) == sum(1 for p in material.files if "/msp/signcerts/" in p) > 0
+    for org, identity in identities:
         local = material.local_msp(org, identity)
         certificate = _cert(local[f"signcerts/{cert_filename(identity.common_name)}"])
         ca = _cert(local[f"cacerts/{cert_filename(org.ca.common_name)}"])
@@ -161,7 +170,10 @@ def _expected_sans(identity: Identity) -> list[x509.GeneralName]:
 
 def test_tls_certificates(case: tuple[Plan, CryptoMaterial]) -> None:
     plan, material = case
-    for org, identity in _identities(plan):
+    identities = list(_identities(plan))
+    assert len(identities) == sum(1 for p in material.files
+                                  if p.endswith(("/tls/server.crt", "/tls/client.crt"))) > 0
+    for org, identity in identities:
         files = material.tls(org, identity)
         prefix = "client" if identity.is_user else "server"
         assert sorted(files) == ["ca.crt", f"{prefix}.crt", f"{prefix}.key"]
@@ -210,6 +222,7 @@ def test_ca_server_tls_pair(case: tuple[Plan, CryptoMaterial]) -> None:
         assert load_private_key(pair.key_pem).public_key() == certificate.public_key()
         assert material.signing_ca(org).key_pem == material.files[f"{org.crypto_dir}/ca/priv_sk"]
         assert not any(pair.cert_pem == content for content in material.files.values())
+    assert plan.orgs
 
 
 def test_every_certificate_is_low_s(case: tuple[Plan, CryptoMaterial]) -> None:
@@ -228,6 +241,7 @@ def test_admincerts_follow_copy_admin_cert(case: tuple[Plan, CryptoMaterial]) ->
     """NodeOUs off: the org MSP and every node hold Admin@'s cert, each user its own cert
     (main.go copyAdminCert, msp.go GenerateLocalMSP). NodeOUs on: all empty, config.yaml."""
     plan, material = case
+    checked = 0
     for org in plan.orgs:
         admin = org.admin.common_name
         admin_cert = material.local_msp(org, org.admin)[f"signcerts/{cert_filename(admin)}"]
@@ -235,6 +249,7 @@ def test_admincerts_follow_copy_admin_cert(case: tuple[Plan, CryptoMaterial]) ->
         for org_id, identity in _identities(plan):
             if org_id is not org:
                 continue
+            checked += 1
             local = material.local_msp(org, identity)
             expected_config = "config.yaml" in verifying
             assert ("config.yaml" in local) is expected_config is org.enable_node_ous
@@ -249,3 +264,4 @@ def test_admincerts_follow_copy_admin_cert(case: tuple[Plan, CryptoMaterial]) ->
         expected = {} if org.enable_node_ous else {cert_filename(admin): admin_cert}
         assert _admincerts(verifying) == expected
         assert not any(p.startswith(("keystore/", "signcerts/")) for p in verifying)
+    assert checked == len(list(_identities(plan))) > len(plan.orgs) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import git
@@ -56,14 +57,18 @@ def test_commit_push_and_minimal_commits(workspace: tuple[git.Repo, Path]) -> No
     head = repo.head.commit.hexsha
     assert compile_(config, "--commit") == ExitCode.OK
     assert repo.head.commit.hexsha == head  # nothing changed, nothing committed
+    # The edited config is committed with its output, whether staged or not.
     config.write_text(config.read_text().replace(*ORG2_THREE_PEERS))
-    repo.index.add(["cluster-config.yaml"])
-    repo.index.commit("org2: third peer")
     assert compile_(config, "--push") == ExitCode.OK
     message = head_message(repo)
     assert message.startswith("fabgitops: org2 +peer2\n")
-    assert "Config: cluster-config.yaml sha256:" in message
+    committed_config = repo.head.commit.tree["cluster-config.yaml"].data_stream.read()
+    digest = hashlib.sha256(committed_config).hexdigest()
+    assert f"Config: cluster-config.yaml sha256:{digest}" in message
+    assert committed_config == config.read_bytes()
+    assert not repo.is_dirty(untracked_files=True)
     touched = committed_paths(repo)
+    assert "cluster-config.yaml" in touched
     assert "overlays/org2/peer2/kustomization.yaml" in touched
     assert "overlays/org2/kustomization.yaml" in touched
     assert not any(p.startswith(("overlays/org1/", "overlays/orgorderer1/")) for p in touched)
@@ -125,8 +130,27 @@ def test_git_init_on_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert compile_(config, "--commit", "--git-init") == ExitCode.OK
     repo = git.Repo(config.parent)
     assert head_message(repo).startswith("fabgitops: initial network")
-    # The config itself is the user's to commit; only generated files are committed.
-    assert "cluster-config.yaml" not in committed_paths(repo)
+    # The config is committed with its output; other files of the user's are not.
+    assert "cluster-config.yaml" in committed_paths(repo)
+    assert repo.untracked_files == ["sealing-cert.pem"]
+
+
+def test_a_staged_config_is_committed_and_one_outside_is_left_alone(
+    workspace: tuple[git.Repo, Path], tmp_path: Path
+) -> None:
+    repo, config = workspace
+    config.write_text(config.read_text().replace(*ORG2_THREE_PEERS))
+    repo.index.add(["cluster-config.yaml"])
+    assert compile_(config, "--commit") == ExitCode.OK
+    assert "cluster-config.yaml" in committed_paths(repo)
+    assert not repo.is_dirty(untracked_files=True)
+    outside = tmp_path / "elsewhere" / "cluster-config.yaml"
+    outside.parent.mkdir()
+    outside.write_bytes(config.read_bytes().replace(b"Count: 3", b"Count: 4"))
+    assert cli.run(["compile", "-c", str(outside), "-o", str(config.parent), "--seal-cert",
+                    str(config.parent / "sealing-cert.pem"), "--commit"]) == ExitCode.OK
+    assert "overlays/org2/peer3/kustomization.yaml" in committed_paths(repo)
+    assert config.read_bytes().count(b"Count: 3") == 1  # the repository's config untouched
 
 
 def test_check_exits_4_until_compiled(workspace: tuple[git.Repo, Path],

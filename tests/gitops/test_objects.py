@@ -31,7 +31,9 @@ def test_project_confines_applications_to_the_network() -> None:
 
 def test_applications_sync_automatically_with_server_side_apply() -> None:
     files = engine_files(plan_of(GitOps={"Branch": "release"}), repo_url=REPO_URL)
-    for app in documents(files, "Application"):
+    apps = documents(files, "Application")
+    assert len(apps) > 1
+    for app in apps:
         policy = app["spec"]["syncPolicy"]
         assert policy["automated"] == {"prune": True, "selfHeal": True}
         assert "ServerSideApply=true" in policy["syncOptions"]

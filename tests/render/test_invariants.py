@@ -150,6 +150,7 @@ def test_network_policies_isolate_every_namespace(name: str,
                                                   built: Callable[[str], Built]) -> None:
     network = built(name)
     enabled = network.compiled.plan.config.kubernetes.network_policies
+    assert network.objects
     for namespace, objects in network.objects.items():
         policies = {o["metadata"]["name"]: o for o in objects if o["kind"] == "NetworkPolicy"}
         if not enabled:
@@ -173,8 +174,10 @@ _REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 def test_env_references_see_their_variables(name: str, built: Callable[[str], Built]) -> None:
     """The kubelet expands $(VAR) in an env value only with variables defined before it (a
     strategic merge moves patched variables to the front, which once broke Kafka's listener)."""
+    checked = 0
     for _, obj, spec in workloads(built(name)):
         for container in containers(spec):
+            checked += 1
             defined: set[str] = set()
             for variable in container.get("env", []):
                 for ref in _REFERENCE.findall(variable.get("value", "")):
@@ -183,6 +186,7 @@ def test_env_references_see_their_variables(name: str, built: Callable[[str], Bu
             for arg in [*container.get("command", []), *container.get("args", [])]:
                 for ref in _REFERENCE.findall(arg):
                     assert ref in defined, (obj["metadata"]["name"], ref)
+    assert checked > 0
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -135,11 +135,14 @@ def test_bare_public_key_garbage_and_wrong_keys_are_refused(
         (self_signed(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
          "RSA-1024 key; at least RSA-2048"),
     ]
+    refused = 0
     for pem, message in cases:
         with pytest.raises(EnvironmentProblem, match=message) as info:
             load_certificate(pem, now=NOW, source="cert.pem")
         assert info.value.exit_code is ExitCode.ENVIRONMENT
         assert str(info.value).startswith("cert.pem ")
+        refused += 1
+    assert refused == len(cases) == 5
 
 
 def _ec_certificate() -> bytes:

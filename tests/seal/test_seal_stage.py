@@ -76,9 +76,11 @@ def test_resealing_unchanged_input_is_byte_identical(certificate: SealingCertifi
 
 def test_every_value_decrypts_to_the_plaintext(
         certificate: SealingCertificate, controller_key: rsa.RSAPrivateKey) -> None:
+    secrets = _secrets()
+    assert len(secrets) > 1 and len(Scope) == 3
     for scope in Scope:
-        result = _run(_secrets(), SealedSecretsMethod(certificate, scope))
-        for plain in _secrets():
+        result = _run(secrets, SealedSecretsMethod(certificate, scope))
+        for plain in secrets:
             assert unseal_file(result.files[plain.path], controller_key) == plain.data
 
 
