@@ -22,11 +22,12 @@ from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue, Sev
 from fabgitops.gather import Environment, Request
 from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
+from fabgitops.init.templates import SCHEMA_PATH
 from fabgitops.init.write import write_starter
 from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import KEYSTORE, read_tree
 from fabgitops.output.changes import Action
-from fabgitops.schema import SCHEMA_ID, schema_text
+from fabgitops.schema import schema_text
 
 CONFIG_HELP = "The cluster-config file."
 DEFAULT_CONFIG = "cluster-config.yaml"
@@ -142,8 +143,10 @@ def import_cryptogen_command(
     )
     for note in imported.notes:
         click.echo(f"note: {note}", err=True)
+    click.echo(f"note: the editor hint expects the schema beside the config: fabgitops schema > "
+               f"{SCHEMA_PATH}", err=True)
     sources = ", ".join(str(p) for p in (crypto_config, configtx) if p)
-    click.echo(f"# yaml-language-server: $schema={SCHEMA_ID}\n"
+    click.echo(f"# yaml-language-server: $schema={SCHEMA_PATH}\n"
                f"# Imported by fabgitops from {sources}.\n", nl=False)
     click.echo(yamlio.dump(imported.config, sort_keys=False), nl=False)
 

@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit statuses of every ``fabgitops`` command (the CLI contract in DESIGN.md)."""
+    """Process exit statuses of every ``fabgitops`` command (the CLI contract in docs/design.md)."""
 
     OK = 0
     INTERNAL = 1

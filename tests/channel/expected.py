@@ -1,4 +1,5 @@
-"""Expected channel configs, written from fabric-facts.md section 2 (not from the encoder).
+"""Expected channel configs, written from Fabric's sources (not from our encoder): configtxgen's
+internal/configtxgen/encoder/encoder.go, common/genesis/genesis.go and the fabric-protos messages.
 
 Each helper returns the JSON configtxlator prints for that element (protolator's format: int64
 versions as strings, every field present, embedded messages decoded, empty ones ``null``), so a

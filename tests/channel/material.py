@@ -1,6 +1,7 @@
 """Crypto material in cryptogen's layout for the channel tests, generated with ``cryptography``.
 
-Only what configtxgen reads is produced (fabric-facts.md 1.1): each org's verifying MSP
+Only what configtxgen reads is produced (cryptogen's layout, cmd/cryptogen/main.go and
+internal/cryptogen/msp/msp.go): each org's verifying MSP
 (``msp/cacerts``, ``msp/tlscacerts``, ``msp/admincerts`` and ``msp/config.yaml``) and, for each
 orderer, ``tls/server.crt`` and ``msp/signcerts/<cn>-cert.pem``. Keys are generated in memory and
 thrown away; nothing private is ever written.
@@ -72,7 +73,7 @@ class _CA:
 
 
 def node_ous_config(ca_file: str) -> bytes:
-    """cryptogen's msp/config.yaml with NodeOUs enabled (fabric-facts.md 1.4)."""
+    """cryptogen's msp/config.yaml with NodeOUs on (internal/cryptogen/msp/msp.go exportConfig)."""
     identifiers = {f"{kind.capitalize()}OUIdentifier": {
         "Certificate": f"cacerts/{ca_file}", "OrganizationalUnitIdentifier": kind}
         for kind in ("client", "peer", "admin", "orderer")}

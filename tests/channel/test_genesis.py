@@ -1,7 +1,7 @@
 """Application channel genesis blocks (channel participation): etcdraft 2.5/3.1 and BFT 3.1.
 
 Each test decodes the produced block and compares the whole config tree with the expectation
-written from fabric-facts.md section 2 (``expected``), then checks the block framing.
+written from Fabric's sources (``expected``), then checks the block framing.
 """
 
 from __future__ import annotations

@@ -86,8 +86,10 @@ def test_channel_creation_tx(networks: dict[str, Network], scenario: str) -> Non
     update = _update_envelope(_build(networks[scenario])[channel_tx_path("mychannel")],
                               "mychannel")
     members = {"Org1": _bare_group(), "Org2": _bare_group()}
-    # fabric-facts.md 2.3: the Application values and policies are written, Application goes
-    # to version 1, the orgs are only read, and the consortium is named in both sets.
+    # configtxgen's channel creation transaction (internal/configtxgen/encoder/encoder.go
+    # NewChannelCreateConfigUpdate): the Application values and policies are written,
+    # Application goes to version 1, the orgs are only read, and the consortium is named in
+    # both sets.
     assert update["read_set"] == _bare_group(
         groups={"Application": _bare_group(groups=members)},
         values={"Consortium": x.bare_value()})

@@ -1,6 +1,7 @@
 """Certificate profiles per role, chains, keys and MSP contents, for the article network and a
 network with Specs, Template.Start/Hostname, SANS with IPs, NodeOUs on and off and a custom CA
-subject (the expected values restate cryptogen's rules, see fabric-facts.md section 1)."""
+subject (the expected values restate cryptogen's rules: cmd/cryptogen/main.go and
+internal/cryptogen/{ca,csp,msp})."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -17,9 +18,9 @@ from fabgitops.config_file import load
 from fabgitops.errors import ExitCode
 from fabgitops.gitops import engine_files
 from fabgitops.init import starter_files
-from fabgitops.init.templates import CONFIG_PATH, WORKFLOW_PATH
+from fabgitops.init.templates import CONFIG_PATH, SCHEMA_PATH, WORKFLOW_PATH
 from fabgitops.plan import build
-from fabgitops.schema import SCHEMA_ID
+from fabgitops.schema import json_schema
 from fabgitops.tree import is_generated
 
 from .helpers import REPO_URL
@@ -41,9 +42,11 @@ def test_init_writes_a_config_that_validates(tmp_path: Path,
     assert engine_files(build(loaded.config), repo_url=REPO_URL)
 
 
-def test_config_points_editors_to_the_published_schema() -> None:
-    text = starter_files()[CONFIG_PATH].decode()
-    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_ID}"
+def test_config_points_editors_to_the_schema_written_beside_it(tmp_path: Path) -> None:
+    assert cli.run(["init", str(tmp_path)]) == ExitCode.OK
+    text = (tmp_path / CONFIG_PATH).read_text()
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_PATH}"
+    assert json.loads((tmp_path / SCHEMA_PATH).read_text()) == json_schema()
     data = yamlio.load_plain(text)
     assert {"GitOps", "Secrets"} <= set(data)
     # The sections users must fill in are shown, commented out until they have real values.

@@ -41,6 +41,9 @@ def test_article_import_validates_and_plans_the_same_nodes(
     assert [c.name for c in config.channels or ()] == ["mychannel"]
     assert config.peer_orgs[1].anchor_peers == ("peer0",)
     assert "predates Fabric 2" in out.err
+    # The editor hint names a schema file that `fabgitops schema` writes beside the config.
+    assert out.out.startswith("# yaml-language-server: $schema=cluster-config.schema.json\n")
+    assert "fabgitops schema > cluster-config.schema.json" in out.err
 
 
 def test_dotted_domains_become_labels() -> None:

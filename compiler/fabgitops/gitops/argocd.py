@@ -65,7 +65,7 @@ NAMESPACED_KINDS = (
     ("networking.k8s.io", "NetworkPolicy"),
     ("policy", "PodDisruptionBudget"),
 )
-"""What the bases and overlays create (DESIGN.md: workloads, Services, sealed or SOPS Secrets,
+"""What the bases and overlays create (docs/design.md: workloads, Services, sealed or SOPS Secrets,
 ConfigMaps of public material and blocks, channel Jobs, NetworkPolicies, Ingresses,
 PodDisruptionBudgets). A kind
 missing here fails the sync with "not permitted in project": keep it in step with the bases."""

@@ -1,14 +1,16 @@
 """``fabgitops init``: the starter files of a new config repository.
 
-A commented ``cluster-config.yaml`` that validates as it is, and the GitHub workflow that
-validates, checks and previews pull requests and compiles, commits and pushes ``main``.
+A commented ``cluster-config.yaml`` that validates as it is, the JSON Schema its editor hint
+points at (a local file: it works offline and matches the installed release), and the GitHub
+workflow that validates, checks and previews pull requests and compiles, commits and pushes
+``main``.
 """
 
 from __future__ import annotations
 
 from fabgitops import __version__
 from fabgitops.init import templates
-from fabgitops.schema import SCHEMA_ID
+from fabgitops.schema import schema_text
 from fabgitops.tree import FileTree
 
 __all__ = ["starter_files"]
@@ -32,6 +34,7 @@ def starter_files(version: str = __version__) -> FileTree:
                  f"{templates.GITHUB_SCRIPT}  # {templates.GITHUB_SCRIPT_RELEASE}")
     )
     return {
-        templates.CONFIG_PATH: templates.CONFIG.replace("{schema_url}", SCHEMA_ID).encode(),
+        templates.CONFIG_PATH: templates.CONFIG.replace("{schema}", templates.SCHEMA_PATH).encode(),
+        templates.SCHEMA_PATH: schema_text().encode(),
         templates.WORKFLOW_PATH: workflow.encode(),
     }

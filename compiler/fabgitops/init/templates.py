@@ -1,12 +1,14 @@
 """The starter files of ``fabgitops init``, as text templates.
 
 They are the user's files from the first byte on (no generated-file header): the compiler never
-rewrites or prunes them. ``{schema_url}`` and ``{version}`` are filled in by ``starter_files``.
+rewrites or prunes them. ``{schema}`` and ``__VERSION__`` are filled in by ``starter_files``.
 """
 
 from __future__ import annotations
 
 CONFIG_PATH = "cluster-config.yaml"
+SCHEMA_PATH = "cluster-config.schema.json"
+"""Beside the config, so that the editor hint works offline and matches the installed release."""
 WORKFLOW_PATH = ".github/workflows/fabgitops.yml"
 
 # GitHub Actions pinned to full commit SHAs (a tag can be moved; a SHA cannot), with the
@@ -19,10 +21,11 @@ GITHUB_SCRIPT = "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd"
 GITHUB_SCRIPT_RELEASE = "v8.0.0"
 
 CONFIG = """\
-# yaml-language-server: $schema={schema_url}
+# yaml-language-server: $schema={schema}
 # The Hyperledger Fabric network of this repository, and how it reaches the cluster.
 # `fabgitops validate` checks it, `fabgitops compile` writes bases/, overlays/ and clusters/
-# next to it, `fabgitops schema` prints every setting with its default.
+# next to it, `fabgitops schema` prints every setting with its default (after upgrading
+# fabgitops, refresh the editor's copy: fabgitops schema > {schema}).
 
 Network:
   Name: fabric                # names clusters/<Name>/ and the Argo CD / Flux objects

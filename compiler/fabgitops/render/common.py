@@ -74,7 +74,7 @@ def _sha256(part: bytes) -> bytes:
 class Labels:
     """The labels of one rendered object: the article's scheme plus app.kubernetes.io/*.
 
-    ``app: hyperledger``, ``role`` and ``org`` keep the seed's selectors meaningful;
+    ``app: hyperledger``, ``role`` and ``org`` keep the article's selectors meaningful;
     ``peer-id``/``orderer-id`` name the node; ``app.kubernetes.io/instance`` is the per-node
     selector label that makes Service ``<host>`` select only its own pod.
     """

@@ -3,7 +3,8 @@ Ingress, next to the node's ClusterIP Service (which keeps every in-cluster port
 
 Only the port clients use leaves the cluster (peer 7051, orderer 7050, CA 7054). The plan also
 numbers a 7052 NodePort for peers, as the article did; it is not opened, because chaincode
-reaches its peer from inside the cluster and the seed exposed it for no reason (seed-notes 5.2).
+reaches its peer from inside the cluster and the article exposed it for no reason
+(docs/article.md#nodeports).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Kafka and ZooKeeper overlay of a kafka network, in its own namespace (the article's
-"Kafka namespace, unrelated to any Fabric organization", seed-notes 4).
+"Kafka namespace, unrelated to any Fabric organization", docs/article.md#kafka).
 
 Sizes follow the network: message.max.bytes and replica.fetch.max.bytes one MiB above the
 channel's AbsoluteMaxBytes (Fabric's kafka.rst: AbsoluteMaxBytes < replica.fetch.max.bytes <=
