@@ -2,6 +2,8 @@
 
 In a wheel they are the package data ``fabgitops.bases``; in a source checkout (editable
 install, tests) they are the repository's ``bases/`` directory, the one reviewers read.
+The sources carry no generated-file header, since people write them; each copy in an output
+repository gets one, because there the compiler owns (rewrites and prunes) it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from fabgitops.tree import FileTree
+from fabgitops.tree import GENERATED_HEADER, FileTree
 
 OUTPUT_DIR = "bases"
 
@@ -32,7 +34,7 @@ def _walk(node: Traversable, prefix: str) -> FileTree:
         if child.is_dir():
             tree.update(_walk(child, path))
         elif child.name.endswith((".yaml", ".sh")):
-            tree[path] = child.read_bytes()
+            tree[path] = GENERATED_HEADER.encode() + child.read_bytes()
     return tree
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from fabgitops.model import Expose
 from fabgitops.tree import GENERATED_HEADER
@@ -281,3 +282,20 @@ def test_peer_environment(built: Callable[[str], Built]) -> None:
     leveldb = _env(_workload(built("leveldb"), "org1", "peer0"), "peer")
     assert leveldb["CORE_LEDGER_STATE_STATEDATABASE"] == "goleveldb"
 
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_kustomization_says_something_that_changes_nothing(
+        name: str, built: Callable[[str], Built]) -> None:
+    """No rename of a base object to its own name, no image renamed to itself."""
+    checked = 0
+    for path, content in built(name).tree.items():
+        if not path.endswith("/kustomization.yaml") or not path.startswith("overlays/"):
+            continue
+        document = yaml.safe_load(content)
+        for image in document.get("images", []):
+            assert image.get("newName") != image["name"], (path, image)
+        for patch in document.get("patches", []):
+            for op in yaml.safe_load(patch.get("patch", "[]")):
+                assert op["path"] != "/metadata/name" or op["value"] != patch["target"]["name"]
+                checked += 1
+    assert checked > 0

@@ -35,6 +35,14 @@ def test_images_are_split_into_kustomize_entries() -> None:
     ]
 
 
+def test_an_image_that_keeps_the_base_name_changes_only_its_pin() -> None:
+    digest = "sha256:" + "cd" * 32
+    assert _images(Peer="hyperledger/fabric-peer:3.1.4", CA=f"hyperledger/fabric-ca@{digest}") == [
+        {"name": "hyperledger/fabric-peer", "newTag": "3.1.4"},
+        {"name": "hyperledger/fabric-ca", "digest": digest},
+    ]
+
+
 @pytest.mark.parametrize("image", ["registry.local:5000/fabric/peer", "peer:latest"])
 def test_unpinned_images_are_refused(image: str) -> None:
     # Validation refuses them first, at their line; render.common keeps its own guard.

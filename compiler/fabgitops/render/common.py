@@ -244,7 +244,8 @@ BASE_IMAGES: Mapping[str, str] = {
 
 
 def image_entries(plan: Plan, keys: Iterable[str]) -> list[Manifest]:
-    """Kustomize ``images`` entries that swap the bases' images for ``plan.images``.
+    """Kustomize ``images`` entries that swap the bases' images for ``plan.images`` (``newName``
+    only where the name differs: the default images keep the bases' names and change the tag).
 
     Raises:
         ConfigInvalid: an image has neither tag nor digest, or is tagged ``latest``.
@@ -255,13 +256,15 @@ def image_entries(plan: Plan, keys: Iterable[str]) -> list[Manifest]:
         entry: Manifest = {"name": BASE_IMAGES[key]}
         match = _DIGEST.match(reference)
         if match:
-            entry |= {"newName": match["name"], "digest": match["digest"]}
+            name, pin = match["name"], {"digest": match["digest"]}
         else:
             name, _, tag = reference.rpartition(":")
             if not name or "/" in tag or tag == "latest":
                 raise ConfigInvalid([Issue("", 0, 0, ("Network", "Images"),
                                            f"image {reference!r} must be pinned to a tag other "
                                            "than 'latest' or to a digest")])
-            entry |= {"newName": name, "newTag": tag}
-        out.append(entry)
+            pin = {"newTag": tag}
+        if name != entry["name"]:
+            entry["newName"] = name
+        out.append(entry | pin)
     return out

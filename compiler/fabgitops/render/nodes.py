@@ -89,21 +89,18 @@ def write_node_dir(out: Collector, node: NodeDir) -> str:
                            annotations=secret_annotations(), data=node.secret_data))
     resources = [base_ref(node.base), "msp.yaml", "tls.yaml", KEYS_FILE,
                  *sorted(n for n in node.manifests)]
-    document = kustomization(
-        resources,
-        components=node.components,
-        labels=node_labels(node.labels),
-        patches=[
-            {"path": STATEFULSET_PATCH, "target": {"kind": "StatefulSet", "name": node.base}},
-            json_patch("StatefulSet", node.base,
-                       [{"op": "replace", "path": "/metadata/name", "value": node.name},
-                        # Kustomize would follow the Service's rename itself, but only while
-                        # one node is built: two renamed siblings make it ambiguous.
-                        {"op": "replace", "path": "/spec/serviceName", "value": node.name},
-                        *node.storage_ops]),
-            rename("Service", node.base, node.name),
-        ],
-    )
+    patches = [{"path": STATEFULSET_PATCH, "target": {"kind": "StatefulSet", "name": node.base}}]
+    renamed = node.name != node.base  # a CA called "ca" keeps the base's names
+    rename_ops = [{"op": "replace", "path": "/metadata/name", "value": node.name},
+                  # Kustomize would follow the Service's rename itself, but only while one
+                  # node is built: two renamed siblings make it ambiguous.
+                  {"op": "replace", "path": "/spec/serviceName", "value": node.name}]
+    if statefulset_ops := [*(rename_ops if renamed else []), *node.storage_ops]:
+        patches.append(json_patch("StatefulSet", node.base, statefulset_ops))
+    if renamed:
+        patches.append(rename("Service", node.base, node.name))
+    document = kustomization(resources, components=node.components,
+                             labels=node_labels(node.labels), patches=patches)
     out.file(f"{root}/kustomization.yaml", yaml_file(document))
     for name, manifest in files.items():
         out.file(f"{root}/{name}", yaml_file(manifest))
