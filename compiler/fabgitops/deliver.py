@@ -17,8 +17,8 @@ from fabgitops.gather import Environment, Request, gather
 from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
 from fabgitops.model import SecretsMode
 from fabgitops.notes import Note
-from fabgitops.output.apply import KEYSTORE, STATE_DIR, apply, recover
-from fabgitops.output.lock import locked
+from fabgitops.output.apply import JOURNAL, KEYSTORE, STATE_DIR, apply, recover
+from fabgitops.output.lock import locked, reading
 from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
 from fabgitops.summary import commit_message
 
@@ -65,17 +65,20 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
     """
     git = git or GitOptions()
     root = request.root
-    if mode is not Mode.WRITE and not (root / STATE_DIR).is_dir():
-        # Nothing compiled there yet: nothing to lock or recover, and a check leaves no trace.
-        compiled = _compile(request, env)
+    if mode is not Mode.WRITE:
+        # A check leaves no trace: no lock file is created and no interrupted write finished.
+        with reading(root):
+            if (root / JOURNAL).exists():
+                raise EnvironmentProblem(
+                    f"an interrupted write left {root} half-updated: run fabgitops compile "
+                    "to finish it (read-only commands change nothing)"
+                )
+            compiled = _compile(request, env)
         return Outcome(compiled, None, False, None, False, _read_only_notes(compiled))
     root.mkdir(parents=True, exist_ok=True)
     with locked(root):
         recovered = recover(root)
         compiled = _compile(request, env)
-        if mode is not Mode.WRITE:
-            return Outcome(compiled, recovered, False, None, False,
-                           _read_only_notes(compiled))
         repository = _repository(root, compiled, git)
         identity_note = persist_identity(compiled.inputs.identity)
         apply(compiled.changes, root)

@@ -9,7 +9,8 @@ import pytest
 from fabgitops import cli
 from fabgitops.errors import ExitCode
 from fabgitops.keystore.identity import ENV_IDENTITY, IDENTITY_FILE_NAME
-from tests.e2e.support import article_config
+from fabgitops.output.apply import JOURNAL, LOCK
+from tests.e2e.support import IDENTITY, article_config
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -45,3 +46,25 @@ def test_read_only_commands_on_a_fresh_home_write_nothing(
     assert cli.run(["compile", *common]) == ExitCode.OK
     assert (home / ".config" / "fabgitops" / IDENTITY_FILE_NAME).is_file()
     assert "Created a new age identity" in capsys.readouterr().err
+
+
+def test_read_only_commands_on_a_fresh_clone_of_a_compiled_repository_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(ENV_IDENTITY, IDENTITY.secret_keys[0])
+    config = article_config(tmp_path / "repo")
+    common = ["-c", str(config), "--seal-cert", str(config.parent / "sealing-cert.pem")]
+    assert cli.run(["compile", *common]) == ExitCode.OK
+    # git ignores the lock and the journal: a fresh clone has neither.
+    (config.parent / LOCK).unlink()
+    before = snapshot(config.parent)
+    assert cli.run(["compile", "--check", *common]) == ExitCode.OK
+    assert cli.run(["diff", *common]) == ExitCode.OK
+    assert snapshot(config.parent) == before
+    # A half-applied write is reported, not finished, by a read-only command.
+    (config.parent / JOURNAL).write_text("{}")
+    capsys.readouterr()
+    assert cli.run(["compile", "--check", *common]) == ExitCode.ENVIRONMENT
+    assert "interrupted write" in capsys.readouterr().err
+    assert (config.parent / JOURNAL).read_text() == "{}"

@@ -4,9 +4,11 @@ Every new file is first written next to its destination under a temporary name, 
 durable. Then a journal listing the renames and removals is written and fsynced: that is the
 commit point. Only then are the files renamed into place. A crash before the journal leaves the old
 tree plus temporary files, which ``recover`` deletes; a crash after it leaves a journal, which
-``recover`` rolls forward. Every command runs ``recover`` (under the lock) before reading the
-tree, so it always sees the previous tree or the new one, never a mix. Keystore files are
-renamed first, so a key is durably in place before anything that refers to it.
+``recover`` rolls forward. A writing compile runs ``recover`` (under the lock) before reading
+the tree, so it always sees the previous tree or the new one, never a mix; a read-only command
+changes nothing, so it reports a journal instead (``read_tree`` skips temporary files).
+Keystore files are renamed first, so a key is durably in place before anything that refers to
+it.
 """
 
 from __future__ import annotations
