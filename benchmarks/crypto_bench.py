@@ -78,7 +78,8 @@ def main() -> None:
 
     text = config_text(args.orgs, args.peers, args.orderers)
     document = yamlio.parse(text, source="bench.yaml")
-    plan = plan_stage.build(ClusterConfig.model_validate_json(json.dumps(document.data)))
+    plan, _ = plan_stage.build(ClusterConfig.model_validate_json(json.dumps(document.data)),
+                               document)
     identity = AgeIdentity.generate("benchmark")
     keygen = TimedKeyGen()
 

@@ -93,7 +93,7 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
 def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None,
                      now: datetime) -> list[Issue]:
     root = output_dir if output_dir is not None else loaded.path.parent
-    days = loaded.config.keystore.expiry_warning_days
+    days = loaded.plan.keystore.expiry_warning_days
     keystore = read_tree(root, roots=(KEYSTORE,))
     soon = expiring_in_keystore(keystore, now=now, within_days=days)
     return [
@@ -209,7 +209,7 @@ def _report(outcome: Outcome) -> None:
     echo_issues(compiled.warnings)
     _notes(outcome.notes)
     for item in expiring(compiled.material, now=compiled.inputs.now,
-                         within_days=compiled.plan.config.keystore.expiry_warning_days):
+                         within_days=compiled.plan.keystore.expiry_warning_days):
         click.echo(f"warning: {item.path} ({item.common_name}) expires on "
                    f"{item.not_after:%Y-%m-%d}; run compile --renew", err=True)
 

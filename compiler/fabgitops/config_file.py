@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fabgitops.errors import ConfigInvalid, Issue
-from fabgitops.model import ClusterConfig
+from fabgitops.plan import Plan
 from fabgitops.validate import validate
 from fabgitops.yamlio import Document, YamlProblems, parse
 
@@ -15,12 +15,12 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A valid configuration, where it came from, and its warnings."""
+    """A valid configuration as its plan, where it came from, and its warnings."""
 
     path: Path
     raw: bytes
     document: Document
-    config: ClusterConfig
+    plan: Plan
     warnings: tuple[Issue, ...]
 
 
@@ -73,5 +73,5 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
         document = parse(raw, source=source)
     except YamlProblems as exc:
         raise ConfigInvalid(exc.issues) from None
-    config, warnings = validate(document)
-    return LoadedConfig(path, raw, document, config, warnings)
+    plan, warnings = validate(document)
+    return LoadedConfig(path, raw, document, plan, warnings)

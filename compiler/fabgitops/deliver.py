@@ -87,7 +87,7 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
             sha = vcs.commit(repository, compiled.changes, _message(request, compiled),
                              _inputs(repository, compiled))
             if git.push:
-                config = compiled.plan.config.git_ops
+                config = compiled.plan.git_ops
                 vcs.push(repository, config.remote, config.branch)
         notes = (identity_note, *compiled.notes) if identity_note else compiled.notes
         return Outcome(compiled, recovered, True, sha, git.push and repository is not None,
@@ -128,9 +128,9 @@ def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Reposito
     """Open (or create) the repository before writing, so git problems stop the run early."""
     if not (git.commit or git.push):
         return None
-    branch = compiled.plan.config.git_ops.branch
+    branch = compiled.plan.git_ops.branch
     repository = vcs.open_repository(root, init=git.init, branch=branch)
-    plain = compiled.plan.config.secrets.mode is SecretsMode.PLAIN
+    plain = compiled.plan.secrets.mode is SecretsMode.PLAIN
     if plain and vcs.has_remote(repository) and not git.allow_plaintext_secrets:
         raise EnvironmentProblem(
             "refusing to commit plaintext Secrets to a repository with a remote (Secrets.Mode "

@@ -21,8 +21,9 @@ from fabgitops.crypto import KeyGen
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.identity import ResolvedIdentity, config_dir, resolve_identity
 from fabgitops.keystore.ledger import keystore_exists
-from fabgitops.model import ClusterConfig, GitOpsEngine, SecretsMode
+from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.output.apply import read_tree
+from fabgitops.plan import Plan
 from fabgitops.tree import FileTree
 
 
@@ -114,7 +115,7 @@ def gather(request: Request, env: Environment, *, sealing: bool = True) -> Input
         EnvironmentProblem: the identity or the sealing certificate is missing or unreadable.
     """
     loaded = load(request.config_path)
-    config = loaded.config
+    plan = loaded.plan
     current = read_tree(request.root)
     identity = resolve_identity(
         env.environ,
@@ -122,16 +123,16 @@ def gather(request: Request, env: Environment, *, sealing: bool = True) -> Input
         config_directory=config_dir(env.environ, env.home),
         keystore_exists=keystore_exists(current),
     )
-    sealed = sealing and config.secrets.mode is SecretsMode.SEALED_SECRETS
-    certificate = _seal_certificate(request, config) if sealed else None
-    git_ops = config.git_ops
+    sealed = sealing and plan.secrets.mode is SecretsMode.SEALED_SECRETS
+    certificate = _seal_certificate(request, plan) if sealed else None
+    git_ops = plan.git_ops
     wants_remote = git_ops.engine is not GitOpsEngine.NONE and not git_ops.repo_url
     remote = env.repo_url(request.root, git_ops.remote) if wants_remote else None
     return Inputs(loaded, current, identity, certificate, env.clock(), remote, request.renew)
 
 
-def _seal_certificate(request: Request, config: ClusterConfig) -> SealCertificateFile:
-    settings = config.secrets.sealed_secrets
+def _seal_certificate(request: Request, plan: Plan) -> SealCertificateFile:
+    settings = plan.secrets.sealed_secrets
     configured = settings.certificate
     path = request.seal_cert or (request.config_path.parent / configured if configured else None)
     if path is None:

@@ -27,7 +27,7 @@ from fabgitops.output.changes import (
     generated_paths,
     with_manifest,
 )
-from fabgitops.plan import Plan, build
+from fabgitops.plan import Plan
 from fabgitops.seal import (
     PlainMethod,
     PlainSecret,
@@ -99,7 +99,7 @@ def prepare(inputs: Inputs, keygen: KeyGen) -> Prepared:
         ConfigInvalid: the configuration has errors.
         EnvironmentProblem: the keystore cannot be opened.
     """
-    plan = build(inputs.loaded.config)
+    plan = inputs.loaded.plan
     material = crypto.issue(plan, inputs.current, clock=lambda: inputs.now, keygen=keygen,
                             identity=inputs.identity.identity, renew=inputs.renew,
                             credentials=[SEAL_INDEX_KEY])
@@ -154,7 +154,7 @@ def _seal(
     random: Callable[[int], bytes],
     notes: list[Note],
 ) -> SealResult:
-    settings = plan.config.secrets
+    settings = plan.secrets
     method: SealMethod
     if settings.mode is SecretsMode.SEALED_SECRETS:
         # gather reads the certificate whenever the mode is sealed-secrets and the run seals.
@@ -179,7 +179,7 @@ def _seal(
 
 
 def _engine(inputs: Inputs, plan: Plan, notes: list[Note]) -> FileTree:
-    git_ops = plan.config.git_ops
+    git_ops = plan.git_ops
     if git_ops.engine is GitOpsEngine.NONE:
         return {}
     url = git_ops.repo_url or inputs.remote_url
@@ -200,7 +200,7 @@ def _engine(inputs: Inputs, plan: Plan, notes: list[Note]) -> FileTree:
 
 
 def _sops_files(plan: Plan, secrets: tuple[PlainSecret, ...]) -> FileTree:
-    if plan.config.secrets.mode is not SecretsMode.SOPS:
+    if plan.secrets.mode is not SecretsMode.SOPS:
         return {}
-    recipients = tuple(plan.config.secrets.sops.age_recipients)
+    recipients = tuple(plan.secrets.sops.age_recipients)
     return {SOPS_CONFIG: sops_config(recipients, secret_path_regex([s.path for s in secrets]))}

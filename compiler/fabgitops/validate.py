@@ -1,8 +1,9 @@
-"""The validate stage: a parsed document becomes a ClusterConfig, or every problem is reported.
+"""The validate stage: a parsed document becomes a Plan, or every problem is reported.
 
-Three passes, each reporting everything it finds: the JSON Schema for shape (types, unknown
-keys, limits), then the pydantic model, then the semantic rules of ``rules``. Shape errors stop
-the run before the semantic rules, which assume a well-formed document.
+Passes, each reporting everything it finds: the JSON Schema for shape (types, unknown keys,
+limits), then the pydantic model; then the plan is built (reporting what cannot be expanded)
+and the semantic rules of ``rules`` check it. Shape errors stop the run before the plan, which
+assumes a well-formed document.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fabgitops import rules
 from fabgitops.errors import ConfigInvalid, Issue, Severity
 from fabgitops.model import DURATION_PATTERN, QUANTITY_PATTERN, SIZE_PATTERN, ClusterConfig
 from fabgitops.placement import rules as placement
+from fabgitops.plan import Plan, build
 from fabgitops.schema import json_schema
 from fabgitops.yamlio import Document
 
@@ -39,11 +41,11 @@ _JSON_TYPES = {
 }
 
 
-def validate(doc: Document) -> tuple[ClusterConfig, tuple[Issue, ...]]:
-    """Validate a parsed cluster-config.
+def validate(doc: Document) -> tuple[Plan, tuple[Issue, ...]]:
+    """Validate a parsed cluster-config and build its plan.
 
     Returns:
-        The configuration and its warnings.
+        The plan and the configuration's warnings.
 
     Raises:
         ConfigInvalid: at least one error; it carries every error and warning found.
@@ -55,10 +57,11 @@ def validate(doc: Document) -> tuple[ClusterConfig, tuple[Issue, ...]]:
         config = ClusterConfig.model_validate_json(json.dumps(doc.data))
     except pydantic.ValidationError as exc:
         raise ConfigInvalid(sorted(_pydantic_issues(doc, exc))) from None
-    found = sorted({*rules.check(config, doc), *placement.check(config, doc)})
+    plan, expanding = build(config, doc)
+    found = sorted({*expanding, *rules.check(plan, doc), *placement.check(config, doc)})
     if any(i.severity is Severity.ERROR for i in found):
         raise ConfigInvalid(found)
-    return config, tuple(found)
+    return plan, tuple(found)
 
 
 def _validator() -> jsonschema.Draft202012Validator:

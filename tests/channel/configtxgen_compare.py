@@ -32,20 +32,19 @@ from fabgitops.channel.paths import (
     genesis_block_path,
 )
 from fabgitops.channel.profile import CHANNEL_CAPABILITY, CONSORTIUM, SMARTBFT_DEFAULTS
-from fabgitops.plan import SYSTEM_CHANNEL, Org, Plan, build
+from fabgitops.plan import SYSTEM_CHANNEL, Org, Plan
 from fabgitops.validate import validate
 
 _IGNORED = {"nonce", "timestamp", "tx_id", "data_hash"}
 
 
-def _crypto_config(plan: Plan) -> dict[str, Any]:
-    def org(o: Any) -> dict[str, Any]:
-        out = {k: v for k, v in o.model_dump(by_alias=True, exclude_none=True).items()
-               if k in ("Name", "Domain", "EnableNodeOUs", "Template", "Specs", "Users", "CA")}
-        return out
-    config = plan.config
-    return {"OrdererOrgs": [org(o) for o in config.orderer_orgs],
-            "PeerOrgs": [org(o) for o in config.peer_orgs]}
+def _crypto_config(data: dict[str, Any]) -> dict[str, Any]:
+    """The crypto-config.yaml part of a cluster-config (the keys cryptogen reads)."""
+    def org(o: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in o.items()
+                if k in ("Name", "Domain", "EnableNodeOUs", "Template", "Specs", "Users", "CA")}
+    return {"OrdererOrgs": [org(o) for o in data.get("OrdererOrgs", [])],
+            "PeerOrgs": [org(o) for o in data.get("PeerOrgs", [])]}
 
 
 def _policies(policies: Any) -> dict[str, Any]:
@@ -150,9 +149,9 @@ def _normalized(path: Path) -> Any:
 
 def compare(config_path: Path, fabric_bin: Path, work: Path) -> int:
     """Build both sides in ``work`` and print a diff per artifact; return the number differing."""
-    cfg, _ = validate(yamlio.parse(config_path.read_bytes(), source=str(config_path)))
-    plan = build(cfg)
-    (work / "crypto-config.yaml").write_text(yamlio.dump(_crypto_config(plan)))
+    document = yamlio.parse(config_path.read_bytes(), source=str(config_path))
+    plan, _ = validate(document)
+    (work / "crypto-config.yaml").write_text(yamlio.dump(_crypto_config(document.data)))
     _run(fabric_bin / "cryptogen", "generate", f"--config={work / 'crypto-config.yaml'}",
          f"--output={work / 'crypto-config'}")
     root = work / "crypto-config"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fabgitops import yamlio
-from fabgitops.plan import Plan, build
+from fabgitops.plan import Plan
 from fabgitops.validate import validate
 
 from .material import plan_material
@@ -94,8 +94,8 @@ Consensus:
 
 def make_plan(text: str) -> Plan:
     """Validate a cluster-config text and build its plan."""
-    config, _ = validate(yamlio.parse(text, source="cluster-config.yaml"))
-    return build(config)
+    plan, _ = validate(yamlio.parse(text, source="cluster-config.yaml"))
+    return plan
 
 
 def counter_rng() -> Callable[[int], bytes]:

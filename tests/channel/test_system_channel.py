@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from fabgitops.channel import (
     channel_tx_path,
     inspect,
 )
-from fabgitops.plan import Plan, build
+from fabgitops.plan import Plan
 
 from . import expected as x
 from .conftest import NOW_JSON, clock, counter_rng
@@ -120,9 +121,8 @@ def test_anchor_peer_update(networks: dict[str, Network], channel: str, org: str
 
 def test_only_orgs_with_anchor_peers_get_an_update(networks: dict[str, Network]) -> None:
     plan, material = networks["solo-2.5"]
-    org2 = plan.config.peer_orgs[1].model_copy(update={"anchor_peers": ()})
-    config = plan.config.model_copy(update={"peer_orgs": (plan.config.peer_orgs[0], org2)})
-    quiet = build(config)
+    org2 = dataclasses.replace(plan.peer_orgs[1], anchor_peers=())
+    quiet = dataclasses.replace(plan, peer_orgs=(plan.peer_orgs[0], org2))
     files = build_artifacts(quiet, material, {}, clock=clock, rng=counter_rng())
     assert anchors_tx_path("mychannel", "Org1MSP") in files
     assert anchors_tx_path("mychannel", "Org2-MSP.example") not in files

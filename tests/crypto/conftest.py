@@ -18,6 +18,7 @@ from fabgitops import plan as plan_stage
 from fabgitops import yamlio
 from fabgitops.crypto import CryptoMaterial, issue
 from fabgitops.crypto.keys import P256_ORDER, SERIAL_LIMIT
+from fabgitops.errors import Severity
 from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.model import ClusterConfig
 from fabgitops.plan import Plan
@@ -57,9 +58,13 @@ class DeterministicKeyGen:
 
 def load_plan(text: str, source: str = "cluster-config.yaml") -> Plan:
     """Plan a cluster-config text the way the CLI does."""
+    # Not the semantic rules: the cryptogen parity fixtures use dotted domains, which a
+    # Kubernetes namespace cannot be, to compare with cryptogen byte for byte.
     document = yamlio.parse(text, source=source)
     config = ClusterConfig.model_validate_json(json.dumps(document.data))
-    return plan_stage.build(config)
+    plan, issues = plan_stage.build(config, document)
+    assert not [i for i in issues if i.severity is Severity.ERROR], issues
+    return plan
 
 
 def fixed_clock(when: datetime = NOW) -> Callable[[], datetime]:

@@ -9,7 +9,7 @@ import pyrage
 
 from fabgitops import yamlio
 from fabgitops.config_file import parse_config
-from fabgitops.plan import Plan, build
+from fabgitops.plan import Plan
 from tests.conftest import ARTICLE, tool
 
 REPO_URL = "https://git.example.com/acme/fabric-network.git"
@@ -27,7 +27,7 @@ def plan_of(**sections: Any) -> Plan:
     data = {**article_data(), **sections}
     loaded = parse_config(yamlio.dump(data).encode(), source="c.yaml", path=ARTICLE)
     assert not [w for w in loaded.warnings if "GitOps" in w.path], loaded.warnings
-    return build(loaded.config)
+    return loaded.plan
 
 
 def age_recipient() -> str:

@@ -30,7 +30,7 @@ CASES: dict[str, Callable[[], Plan]] = {
 def test_entry_point_builds(case: str, tmp_path: Path) -> None:
     plan: Plan = CASES[case]()
     files = engine_files(plan, repo_url=REPO_URL)
-    engine = plan.config.git_ops.engine.value
+    engine = plan.git_ops.engine.value
     entry = f"clusters/{plan.network_name}/{engine}"
     assert files, "an engine must write files"
     assert all(name.startswith(entry + "/") for name in files)

@@ -19,7 +19,6 @@ from fabgitops.errors import ExitCode
 from fabgitops.gitops import engine_files
 from fabgitops.init import starter_files
 from fabgitops.init.templates import CONFIG_PATH, SCHEMA_PATH, WORKFLOW_PATH
-from fabgitops.plan import build
 from fabgitops.schema import json_schema
 from fabgitops.tree import is_generated
 
@@ -36,10 +35,9 @@ def test_init_writes_a_config_that_validates(tmp_path: Path,
     err = capsys.readouterr().err
     assert err == f"{config}: valid\n"  # no warnings either
     loaded = load(config)
-    assert all(org.enable_node_ous for org in (*loaded.config.orderer_orgs,
-                                               *loaded.config.peer_orgs))
+    assert all(org.enable_node_ous for org in loaded.plan.orgs)
     # It compiles into engine objects as it is.
-    assert engine_files(build(loaded.config), repo_url=REPO_URL)
+    assert engine_files(loaded.plan, repo_url=REPO_URL)
 
 
 def test_config_points_editors_to_the_schema_written_beside_it(tmp_path: Path) -> None:

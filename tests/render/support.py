@@ -16,7 +16,7 @@ from fabgitops.channel import build_artifacts
 from fabgitops.config_file import parse_config
 from fabgitops.crypto import CryptoMaterial, SystemKeyGen, issue
 from fabgitops.keystore.identity import AgeIdentity
-from fabgitops.plan import Plan, build
+from fabgitops.plan import Plan
 from fabgitops.render import Rendered, render
 from fabgitops.seal import PlainMethod, SealIndex, SealMethod, seal_secrets
 from fabgitops.shipped_bases import bases_tree
@@ -41,7 +41,7 @@ class Compiled:
 def plan_of(data: Mapping[str, Any]) -> Plan:
     """Validate and plan a cluster-config given as data."""
     loaded = parse_config(yamlio.dump(dict(data)).encode(), source="c.yaml", path=ARTICLE)
-    return build(loaded.config)
+    return loaded.plan
 
 
 def compile_network(data: Mapping[str, Any], previous: Compiled | None = None,

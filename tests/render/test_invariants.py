@@ -65,7 +65,7 @@ def _service_port(service: Obj, port: int) -> bool:
 def _target(network: Built, dial: Dial) -> tuple[Obj, Obj] | None:
     """The (Service, workload) a dial reaches, by in-cluster, NodePort or Ingress name."""
     plan = network.compiled.plan
-    kube = plan.config.kubernetes
+    kube = plan.kubernetes
     candidates: list[tuple[str, str]] = []
     labels = dial.host.split(".")
     if len(labels) == 2:
@@ -150,7 +150,7 @@ def test_no_host_access_no_privilege_no_root(name: str, built: Callable[[str], B
 def test_network_policies_isolate_every_namespace(name: str,
                                                   built: Callable[[str], Built]) -> None:
     network = built(name)
-    enabled = network.compiled.plan.config.kubernetes.network_policies
+    enabled = network.compiled.plan.kubernetes.network_policies
     assert network.objects
     for namespace, objects in network.objects.items():
         policies = {o["metadata"]["name"]: o for o in objects if o["kind"] == "NetworkPolicy"}

@@ -74,8 +74,9 @@ def check(raw: bytes) -> str:
         assert exc.issues
         assert all(i.line >= 1 and i.column >= 1 for i in exc.issues), exc.issues
         return "invalid"
+    assert all(o.source.line >= 1 for o in loaded.plan.orgs)
     assert compiled.changes and compiled.tree
-    if loaded.config.secrets.mode is not SecretsMode.PLAIN:
+    if loaded.plan.secrets.mode is not SecretsMode.PLAIN:
         assert not any(PRIVATE_KEY_PEM in content for content in compiled.tree.values())
     return "compiled"
 

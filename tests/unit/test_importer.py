@@ -31,15 +31,16 @@ def test_article_import_validates_and_plans_the_same_nodes(
     imported.write_text(out.out)
     loaded = load(imported)
     assert loaded.warnings == ()
-    config = loaded.config
-    assert nodes(plan.build(config)) == nodes(plan.build(load(ARTICLE).config))
-    assert config.network.fabric_version.value == "2.5"
-    assert config.consensus.type.value == "solo"
-    assert config.consensus.batch_size.absolute_max_bytes == "98 MB"
-    assert config.orderer_orgs[0].msp_id == "Orgorderer1MSP"
-    assert config.peer_orgs[0].msp_id is None  # Org1MSP is already the default
-    assert [c.name for c in config.channels or ()] == ["mychannel"]
-    assert config.peer_orgs[1].anchor_peers == ("peer0",)
+    imported_plan, data = loaded.plan, loaded.document.data
+    assert nodes(imported_plan) == nodes(load(ARTICLE).plan)
+    assert imported_plan.fabric_version.value == "2.5"
+    assert imported_plan.consensus.type.value == "solo"
+    assert data["Consensus"]["BatchSize"]["AbsoluteMaxBytes"] == "98 MB"
+    assert imported_plan.orderer_orgs[0].msp_id == "Orgorderer1MSP"
+    assert "MSPID" not in data["PeerOrgs"][0]  # Org1MSP is already the default
+    assert imported_plan.peer_orgs[0].msp_id == "Org1MSP"
+    assert [c.name for c in imported_plan.channels] == ["mychannel"]
+    assert imported_plan.peer_orgs[1].anchor_peers == ("peer0",)
     assert "predates Fabric 2" in out.err
     # The editor hint names a schema file that `fabgitops schema` writes beside the config.
     assert out.out.startswith("# yaml-language-server: $schema=cluster-config.schema.json\n")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fabgitops import yamlio
 from fabgitops.config_file import parse_config
+from fabgitops.model import ClusterConfig
 from fabgitops.plan import Endpoint, Plan, Role, build
 from tests.conftest import ARTICLE
 
@@ -13,7 +15,7 @@ from tests.conftest import ARTICLE
 def plan_of(data: dict[str, Any] | str) -> Plan:
     text = data if isinstance(data, str) else yamlio.dump(data)
     loaded = parse_config(text.encode(), source="c.yaml", path=ARTICLE)
-    return build(loaded.config)
+    return loaded.plan
 
 
 def test_article_network() -> None:
@@ -126,3 +128,33 @@ def test_kafka_cluster_addresses() -> None:
     assert len(plan.kafka.brokers) == 4 and len(plan.kafka.zookeepers) == 3
     assert plan.consensus.absolute_max_bytes == 98 * 2**20
     assert plan.consensus.uses_system_channel
+
+
+def test_every_org_node_ca_and_channel_carries_its_source() -> None:
+    plan = plan_of(ARTICLE.read_text())
+    org1 = plan.org("Org1")
+    assert (org1.source.file, org1.source.path, org1.source.line) == ("c.yaml", ("PeerOrgs", 0),
+                                                                       12)
+    assert [n.source.path for n in org1.nodes] == [("PeerOrgs", 0, "Template")] * 2
+    assert org1.nodes[0].source.line == 14
+    # No CA section: the CA is located at its org.
+    assert org1.ca.source.path == ("PeerOrgs", 0, "CA") and org1.ca.source.line == 12
+    # No Channels section: the default channel is located at the document's first key.
+    assert [(c.name, c.source.path, c.source.line) for c in plan.channels] == [
+        ("mychannel", ("Channels",), 5)]
+    assert org1.source.issue("x").line == 12
+
+
+def test_what_cannot_be_expanded_is_reported_where_it_is_written() -> None:
+    data = yamlio.load_plain(ARTICLE.read_text())
+    data["PeerOrgs"][0]["Specs"] = [{"Hostname": "a", "CommonName": "{{.Nope}}"}, {"SANS": []}]
+    data["Consensus"] = {"BatchSize": {"AbsoluteMaxBytes": 0}}
+    document = yamlio.parse(yamlio.dump(data), source="c.yaml")
+    config = ClusterConfig.model_validate_json(json.dumps(document.data))
+    plan, issues = build(config, document)
+    assert [(i.dotted_path, i.message.split(";")[0]) for i in issues] == [
+        ("PeerOrgs[0].Specs[0]", "unknown template field {{.Nope}}"),
+        ("PeerOrgs[0].Specs[1]", "Hostname is required in every Specs entry"),
+        ("Consensus.BatchSize.AbsoluteMaxBytes", "must be more than 0 bytes"),
+    ]
+    assert [n.hostname for n in plan.org("Org1").nodes] == ["peer0", "peer1"]

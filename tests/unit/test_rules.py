@@ -101,7 +101,17 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     ("template-action", setter("PeerOrgs.0.Template.Hostname", '{{printf "%d" .Index}}'),
      "PeerOrgs[0].Template", "unsupported template action", Severity.ERROR),
     ("ed25519", setter("PeerOrgs.0.Template.PublicKeyAlgorithm", "ed25519"),
-     "PeerOrgs[0].Template", "ed25519 is not supported", Severity.ERROR),
+     "PeerOrgs[0].Template.PublicKeyAlgorithm", "ed25519 is not supported", Severity.ERROR),
+    ("ed25519-ca", setter("PeerOrgs.0.CA.PublicKeyAlgorithm", "ed25519"),
+     "PeerOrgs[0].CA.PublicKeyAlgorithm", "ed25519 is not supported", Severity.ERROR),
+    ("ed25519-users", setter("PeerOrgs.0.Users.PublicKeyAlgorithm", "ed25519"),
+     "PeerOrgs[0].Users.PublicKeyAlgorithm", "ed25519 is not supported", Severity.ERROR),
+    ("subject-duplicate-ou", setter("PeerOrgs.0.CA.OrganizationalUnit", "peer"),
+     "PeerOrgs[0].Template", "cannot be issued", Severity.ERROR),
+    ("ssh-recipient", setter("Keystore.AgeRecipients", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"
+                                                        "Ht4E7QWvjQ6U0OYcu6Uq5rBuEcOBOoe1C2+sVJ"
+                                                        "nL3Ts"]),
+     "Keystore.AgeRecipients[0]", "is not an age recipient", Severity.ERROR),
     ("node-subject", setter("PeerOrgs.0.Specs", [{"Hostname": "x", "Country": "DE"}]),
      "PeerOrgs[0].Specs[0].Country", "cryptogen ignores subject fields", Severity.WARNING),
     ("orderer-users", setter("OrdererOrgs.0.Users", {"Count": 2}), "OrdererOrgs[0].Users.Count",

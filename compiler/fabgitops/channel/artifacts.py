@@ -31,10 +31,10 @@ def channel_create_update(channel_id: str, profile: Profile,
     """The ``common.ConfigUpdate`` of a channel creation transaction.
 
     Raises:
-        ConfigInvalid: the profile has no Application section or no Consortium.
+        ProfileRejected: the profile has no Application section or no Consortium (a bug).
     """
     if profile.application is None or not profile.consortium:
-        raise invalid(("Channels",), "a channel creation profile needs an Application section "
+        raise invalid("a channel creation profile needs an Application section "
                       "and a Consortium")
     new = encoder.channel_group(profile, material)
     # encoder.go DefaultConfigTemplate: the same group with the Application values and policies
@@ -57,19 +57,19 @@ def anchor_peers_update(channel_id: str, profile: Profile, org_name: str,
     """The ``common.ConfigUpdate`` that adds the anchor peers of ``org_name`` (by group key).
 
     Raises:
-        ConfigInvalid: the org is not in the channel or has no anchor peers.
+        ProfileRejected: the org is not in the channel or has no anchor peers (a bug).
     """
     if profile.application is None:
-        raise invalid(("Channels",), "cannot update anchor peers without an application section")
+        raise invalid("cannot update anchor peers without an application section")
     original = encoder.channel_group(profile, material)
     original.groups[APPLICATION].version = 1
     updated = configtx.ConfigGroup()
     updated.CopyFrom(original)
     orgs = original.groups[APPLICATION].groups
     if org_name not in orgs:
-        raise invalid(("Channels",), f"org with name {org_name!r} does not exist in config")
+        raise invalid(f"org with name {org_name!r} does not exist in config")
     if ANCHOR_PEERS not in orgs[org_name].values:
-        raise invalid(("PeerOrgs",), f"org {org_name!r} does not have any anchor peers defined")
+        raise invalid(f"org {org_name!r} does not have any anchor peers defined")
     del orgs[org_name].values[ANCHOR_PEERS]
     config_update = update.compute(original, updated)
     config_update.channel_id = channel_id

@@ -50,13 +50,12 @@ def _add_policies(group: Proto, policy_map: Mapping[str, Policy], where: str) ->
     # encoder.go AddPolicies: Admins, Readers and Writers are mandatory in every group.
     for required in ("Admins", "Readers", "Writers"):
         if required not in policy_map:
-            raise invalid(("Policies",), f"{where}: no {required} policy defined")
+            raise invalid(f"{where}: no {required} policy defined")
     for name, policy in policy_map.items():
         try:
             encoded = encode_policy(policy)
         except PolicyRuleError as exc:
-            raise invalid(("Policies", name, "Rule"),
-                          f"{where}: invalid {policy.type.value} policy rule "
+            raise invalid(f"{where}: invalid {policy.type.value} policy rule "
                           f"{policy.rule!r}: {exc}") from None
         group.policies[name].CopyFrom(configtx.ConfigPolicy(policy=encoded, mod_policy=ADMINS))
 
@@ -97,12 +96,12 @@ def orderer_group(conf: OrdererProfile, channel_capabilities: tuple[str, ...],
                   material: Mapping[str, bytes]) -> Proto:
     """The /Channel/Orderer group (encoder.go NewOrdererGroup)."""
     if conf.orderer_type == "BFT" and V3_0 not in channel_capabilities:
-        raise invalid(("Consensus", "Type"), "orderer type BFT must be used with V3_0 channel "
+        raise invalid("orderer type BFT must be used with V3_0 channel "
                       "capability (Fabric 3.x)")
     group = configtx.ConfigGroup()
     # encoder.go AddOrdererPolicies: BlockValidation is mandatory too.
     if BLOCK_VALIDATION not in conf.policies:
-        raise invalid(("Policies",), "orderer group: no BlockValidation policy defined")
+        raise invalid("orderer group: no BlockValidation policy defined")
     _add_policies(group, conf.policies, "orderer group")
     _add_value(group, "BatchSize", orderer.BatchSize(
         max_message_count=conf.max_message_count, absolute_max_bytes=conf.absolute_max_bytes,
@@ -126,7 +125,7 @@ def orderer_group(conf: OrdererProfile, channel_capabilities: tuple[str, ...],
         metadata = serialize(_smartbft_options(conf.smartbft_options))
         _bft_block_validation(consenters, group)
     elif conf.orderer_type != "solo":
-        raise invalid(("Consensus", "Type"), f"unknown orderer type: {conf.orderer_type}")
+        raise invalid(f"unknown orderer type: {conf.orderer_type}")
     _add_value(group, "ConsensusType", orderer.ConsensusType(type=conf.orderer_type,
                                                              metadata=metadata))
     for org in conf.organizations:
@@ -138,11 +137,10 @@ def orderer_group(conf: OrdererProfile, channel_capabilities: tuple[str, ...],
 def _etcdraft_metadata(conf: OrdererProfile) -> Proto:
     # util.go MarshalEtcdRaftMetadata: the certificates are the raw PEM file bytes.
     if not conf.consenters:
-        raise invalid(("OrdererOrgs",), "etcdraft configuration did not specify any consenter")
+        raise invalid("etcdraft configuration did not specify any consenter")
     options = conf.etcdraft_options
     if int(options["election_tick"]) <= int(options["heartbeat_tick"]):
-        raise invalid(("Consensus", "EtcdRaft", "ElectionTick"),
-                      "election tick must be greater than heartbeat tick")
+        raise invalid("election tick must be greater than heartbeat tick")
     return etcdraft.ConfigMetadata(
         consenters=[etcdraft.Consenter(host=c.host, port=c.port, client_tls_cert=c.client_tls_cert,
                                        server_tls_cert=c.server_tls_cert)
@@ -189,7 +187,7 @@ def orderer_org_group(org: OrgProfile, channel_capabilities: tuple[str, ...],
         _add_value(group, "Endpoints", configuration.OrdererAddresses(
             addresses=org.orderer_endpoints))
     elif V3_0 in channel_capabilities:
-        raise invalid(("OrdererOrgs",), f"orderer endpoints for organization {org.name} are "
+        raise invalid(f"orderer endpoints for organization {org.name} are "
                       "missing and must be configured when capability V3_0 is enabled")
     return group
 

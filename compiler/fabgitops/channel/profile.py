@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
+from fabgitops.errors import EnvironmentProblem
 from fabgitops.model import ConsensusType, FabricVersion, Policy, PolicyType, SmartBFTOptions
 from fabgitops.plan import Channel, NodeKind, Org, Plan
 from fabgitops.units import format_duration, parse_duration, parse_size
@@ -236,6 +236,12 @@ def channel_creation(plan: Plan, channel: Channel) -> Profile:
                    application=_application(plan, channel), consortium=CONSORTIUM)
 
 
-def invalid(path: tuple[str | int, ...], message: str) -> ConfigInvalid:
-    """A configuration error found while building a channel (normally caught by validate)."""
-    return ConfigInvalid([Issue("", 0, 0, path, message)])
+class ProfileRejected(ValueError):
+    """configtxgen would refuse this profile. Validation refuses every configuration that
+    leads here (``rules``), so this is an internal error: the message says what configtxgen
+    would have said."""
+
+
+def invalid(message: str) -> ProfileRejected:
+    """The error configtxgen's check of the same name would report."""
+    return ProfileRejected(message)

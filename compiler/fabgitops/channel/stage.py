@@ -71,8 +71,8 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
 
     Raises:
         EnvironmentProblem: crypto material that a channel needs is missing.
-        ConfigInvalid: a policy rule or consensus setting that configtxgen would reject
-            (``validate`` normally reports these first).
+        ProfileRejected: configtxgen would reject the profile; validation refuses every
+            configuration that leads here, so this is a bug.
     """
     builder = _Builder(current, clock, rng)
     material_files = MaterialFiles(material_files)

@@ -28,7 +28,6 @@ from fabgitops.crypto.keys import KeyGen
 from fabgitops.crypto.material import CryptoMaterial
 from fabgitops.crypto.reconcile import Context, authority, leaf
 from fabgitops.crypto.values import IdentityMaterial, OrgMaterial
-from fabgitops.errors import ConfigInvalid, Issue
 from fabgitops.keystore.credentials import (
     ca_admin_credential,
     couchdb_credential,
@@ -37,7 +36,7 @@ from fabgitops.keystore.credentials import (
 from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
 from fabgitops.keystore.sealing import make_sealer, read_recipients_file
-from fabgitops.model import FabricVersion, PublicKeyAlgorithm, StateDatabase
+from fabgitops.model import FabricVersion, StateDatabase
 from fabgitops.notes import Note
 from fabgitops.plan import Identity, NodeKind, Org, Plan
 
@@ -83,10 +82,12 @@ def issue(
     Raises:
         EnvironmentProblem: the keystore cannot be decrypted with ``identity``, a key is
             missing, or the identity is not among the configured recipients.
-        ConfigInvalid: a recipient, key algorithm or subject field cannot be used.
+
+    Validation (``rules.certificates``, ``rules.delivery``) has refused every key algorithm,
+    subject, SAN and recipient this stage cannot use; one reaching it is a bug (ValueError).
     """
     now = clock()
-    settings = plan.config.keystore
+    settings = plan.keystore
     recorded = recorded_recipients(previous)
     sealer = make_sealer(
         settings.age_recipients,
@@ -109,61 +110,32 @@ def issue(
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
 
 
-def _check_algorithm(org: Org, name: str, algorithm: PublicKeyAlgorithm) -> None:
-    # cryptogen 2.x makes ECDSA P-256 keys only (csp.go L77); ed25519 is a 3.x option.
-    if algorithm is not PublicKeyAlgorithm.ECDSA:
-        raise ConfigInvalid([Issue(
-            "", 0, 0, (org.name, name, "PublicKeyAlgorithm"),
-            f"{name}: PublicKeyAlgorithm {algorithm.value} is not supported by the crypto "
-            "stage yet; use ecdsa",
-        )])
-
-
 def _org(ctx: Context, org: Org) -> OrgMaterial:
     base = org.crypto_dir
     subject = org.ca.subject
-    _check_algorithm(org, org.ca.common_name, org.ca.key_algorithm)
-    try:
-        # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.
-        signing, ca_pair = authority(ctx, f"{base}/ca", org.ca.common_name, org.domain, subject)
-        tls, tls_pair = authority(
-            ctx, f"{base}/tlsca", org.ca.tls_common_name, org.domain, subject
-        )
-    except ValueError as exc:
-        raise ConfigInvalid([Issue("", 0, 0, (org.name, "CA"), f"org {org.name}: {exc}")]) from None
+    # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.
+    signing, ca_pair = authority(ctx, f"{base}/ca", org.ca.common_name, org.domain, subject)
+    tls, tls_pair = authority(ctx, f"{base}/tlsca", org.ca.tls_common_name, org.domain, subject)
     group = "peers" if org.kind is NodeKind.PEER else "orderers"
 
     def identity(spec: Identity, folder: str) -> IdentityMaterial:
-        _check_algorithm(org, spec.common_name, spec.key_algorithm)
         root = f"{base}/{folder}/{spec.common_name}"
         # msp.go L78-81: the NodeOU goes into the enrollment cert only when NodeOUs are on;
         # the plan gives Admin@ the admin role only then (main.go generateNodes L613-615).
         ous = (spec.role.value,) if org.enable_node_ous else ()
-        try:
-            enrollment, created = leaf(
-                ctx, f"{root}/msp", signing, spec.common_name, Profile.ENROLLMENT, node_ous=ous
-            )
-            # msp.go L144-148: the TLS cert has no node OU; users have no SANs.
-            tls_pair_, _ = leaf(
-                ctx, f"{root}/tls", tls, spec.common_name, Profile.TLS, sans=spec.sans
-            )
-        except ValueError as exc:
-            raise ConfigInvalid([Issue(
-                "", 0, 0, (org.name, spec.common_name), f"{spec.common_name}: {exc}"
-            )]) from None
+        enrollment, created = leaf(
+            ctx, f"{root}/msp", signing, spec.common_name, Profile.ENROLLMENT, node_ous=ous
+        )
+        # msp.go L144-148: the TLS cert has no node OU; users have no SANs.
+        tls_pair_, _ = leaf(ctx, f"{root}/tls", tls, spec.common_name, Profile.TLS, sans=spec.sans)
         if created:
             ctx.notes.append(Note.created(f"created {root}"))
         return IdentityMaterial(spec.common_name, spec.role, enrollment, tls_pair_)
 
     nodes = tuple(identity(node.identity, group) for node in org.nodes)
     users = tuple(identity(user, "users") for user in org.users)
-    try:
-        ca_server, _ = leaf(
-            ctx, f"{base}/ca-server/tls", tls, org.ca.common_name, Profile.TLS,
-            sans=org.ca.tls_sans,
-        )
-    except ValueError as exc:
-        raise ConfigInvalid([Issue("", 0, 0, (org.name, "CA", "SANS"), str(exc))]) from None
+    ca_server, _ = leaf(ctx, f"{base}/ca-server/tls", tls, org.ca.common_name, Profile.TLS,
+                        sans=org.ca.tls_sans)
     return OrgMaterial(
         name=org.name,
         domain=org.domain,

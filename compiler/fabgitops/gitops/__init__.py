@@ -42,7 +42,7 @@ def engine_files(plan: Plan, *, repo_url: str) -> FileTree:
     Raises:
         EnvironmentProblem: Flux cannot fetch from ``repo_url`` (a local path, ``file://``).
     """
-    engine = plan.config.git_ops.engine
+    engine = plan.git_ops.engine
     if engine is GitOpsEngine.ARGOCD:
         return argocd.files(plan, repo_url)
     if engine is GitOpsEngine.FLUX:

@@ -118,7 +118,7 @@ def application(plan: Plan, overlay: Overlay, repo_url: str) -> dict[str, object
             "project": plan.network_name,
             "source": {
                 "repoURL": repo_url,
-                "targetRevision": plan.config.git_ops.branch,
+                "targetRevision": plan.git_ops.branch,
                 "path": common.overlay_path(plan, overlay),
             },
             "destination": {"server": IN_CLUSTER, "namespace": overlay.namespace},
@@ -132,7 +132,7 @@ def application(plan: Plan, overlay: Overlay, repo_url: str) -> dict[str, object
 
 
 def _usage(plan: Plan) -> str:
-    entry = common.repo_path(plan.config.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
+    entry = common.repo_path(plan.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
                              "argocd")
     return f"""\
 Argo CD objects of the Fabric network {plan.network_name}: the AppProject {plan.network_name} and

@@ -109,7 +109,7 @@ def repo_path(output_dir: str, *parts: str) -> str:
 
 def overlay_path(plan: Plan, overlay: Overlay) -> str:
     """Repository path of an overlay, honouring ``GitOps.Path``."""
-    return repo_path(plan.config.git_ops.path, OVERLAYS_DIR, overlay.namespace)
+    return repo_path(plan.git_ops.path, OVERLAYS_DIR, overlay.namespace)
 
 
 def clean_repo_url(url: str) -> str:

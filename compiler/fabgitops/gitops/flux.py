@@ -55,7 +55,7 @@ def git_repository(plan: Plan, repo_url: str) -> dict[str, object]:
     spec: dict[str, object] = {
         "interval": SOURCE_INTERVAL,
         "url": url,
-        "ref": {"branch": plan.config.git_ops.branch},
+        "ref": {"branch": plan.git_ops.branch},
     }
     if common.is_ssh(url):
         spec["secretRef"] = {"name": credentials_secret(plan)}
@@ -82,7 +82,7 @@ def kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
     if needs:
         spec["dependsOn"] = [{"name": common.object_name(plan.network_name, o.namespace)}
                              for o in needs]
-    if plan.config.secrets.mode is SecretsMode.SOPS:
+    if plan.secrets.mode is SecretsMode.SOPS:
         spec["decryption"] = {"provider": "sops", "secretRef": {"name": SOPS_SECRET}}
     return {
         "apiVersion": KUSTOMIZE_API,
@@ -97,7 +97,7 @@ def kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
 
 
 def _usage(plan: Plan, url: str) -> str:
-    entry = common.repo_path(plan.config.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
+    entry = common.repo_path(plan.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
                              "flux")
     text = f"""\
 Flux objects of the Fabric network {plan.network_name}: the GitRepository {plan.network_name} and
@@ -114,7 +114,7 @@ SSH needs the key Secret, created once with
         text += """
 A private repository needs spec.secretRef on the GitRepository: include this directory in your
 own kustomization.yaml and add it there with a patch."""
-    if plan.config.secrets.mode is SecretsMode.SOPS:
+    if plan.secrets.mode is SecretsMode.SOPS:
         text += f"""
 SOPS needs the decryption Secret, created once with
   kubectl -n {NAMESPACE} create secret generic {SOPS_SECRET} \\

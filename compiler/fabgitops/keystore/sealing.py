@@ -13,9 +13,9 @@ from functools import cached_property
 from typing import Any
 
 import pyrage
-from pyrage import ssh, x25519
+from pyrage import x25519
 
-from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
+from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.identity import AgeIdentity
 
 RECIPIENTS_FILE = "recipients.txt"
@@ -23,17 +23,20 @@ _RECIPIENTS_HEADER = "# age recipients of every *.age file in this keystore (fab
 
 
 def parse_recipient(text: str) -> Any:
-    """An ``age1...`` X25519 or ``ssh-ed25519``/``ssh-rsa`` recipient.
+    """An ``age1...`` X25519 recipient: the one rule for ``Keystore.AgeRecipients`` and
+    ``Secrets.Sops.AgeRecipients`` (validation calls it; the keystore then trusts it).
+
+    SSH recipients are refused: fabgitops opens its keystore with an age identity only, and
+    SOPS reads age recipients as X25519 keys.
 
     Raises:
-        ValueError: the text is neither.
+        ValueError: the text is not an X25519 recipient.
     """
     try:
-        if text.startswith("ssh-"):
-            return ssh.Recipient.from_str(text)
         return x25519.Recipient.from_str(text)
-    except Exception as exc:  # pyrage raises RecipientError or ValueError
-        raise ValueError(f"not an age recipient: {text!r} ({exc})") from None
+    except Exception:  # pyrage raises RecipientError or ValueError
+        raise ValueError(f"{text!r} is not an age recipient (age1...; `age-keygen -y` prints "
+                         "the recipient of an identity)") from None
 
 
 def recipients_file(recipients: Sequence[str]) -> bytes:
@@ -97,19 +100,12 @@ def make_sealer(
 ) -> Sealer:
     """The sealer for a compile: ``Keystore.AgeRecipients``, or the identity's own recipient.
 
+    ``configured`` passed validation (``rules.delivery``).
+
     Raises:
-        ConfigInvalid: a configured recipient is malformed.
         EnvironmentProblem: recipients are configured and the identity in use is not one of
             them (it could not read what it writes).
     """
-    issues = []
-    for index, text in enumerate(configured):
-        try:
-            parse_recipient(text)
-        except ValueError as exc:
-            issues.append(Issue("", 0, 0, ("Keystore", "AgeRecipients", index), str(exc)))
-    if issues:
-        raise ConfigInvalid(issues)
     own = identity.recipients
     if configured and not set(own) & set(configured):
         raise EnvironmentProblem(

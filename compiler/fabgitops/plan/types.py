@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fabgitops import model
-from fabgitops.model import ClusterConfig, ConsensusType, FabricVersion, Policy
+from fabgitops.errors import Issue, Severity
+from fabgitops.model import ConsensusType, FabricVersion, Policy
 
 PEER_PORT = 7051
 CHAINCODE_PORT = 7052
@@ -48,6 +49,12 @@ IMAGES: Mapping[FabricVersion, Mapping[str, str]] = {
 }
 
 
+def namespace_of(prefix: str, name: str) -> str:
+    """Kubernetes namespace of an org domain (or of ``kafka``): ``Network.NamespacePrefix`` +
+    the name. The one definition of the rule."""
+    return prefix + name
+
+
 class NodeKind(StrEnum):
     """What a node runs."""
 
@@ -74,6 +81,32 @@ class Subject:
     organizational_unit: str | None = None
     street_address: str | None = None
     postal_code: str | None = None
+
+
+SourcePath = tuple[str | int, ...]
+"""A YAML path in the cluster-config: ``("PeerOrgs", 0, "Specs", 1)``."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a plan value was written: its YAML path and its position in the file.
+
+    Every org, node, CA and channel carries one, so a rule over the plan reports a problem at
+    ``file:line:col`` without going back to the raw configuration.
+    """
+
+    file: str
+    line: int
+    column: int
+    path: SourcePath
+
+    def at(self, *keys: str | int) -> SourcePath:
+        """The path of a key below this value (``source.at("Name")``)."""
+        return (*self.path, *keys)
+
+    def issue(self, message: str, severity: Severity = Severity.ERROR) -> Issue:
+        """An issue located here."""
+        return Issue(self.file, self.line, self.column, self.path, message, severity)
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,8 @@ class Node:
     """What clients outside the cluster dial, when the network is exposed."""
     node_ports: Mapping[int, int]
     """Container port -> NodePort, in NodePort mode."""
+    source: Source
+    """The ``Specs`` entry or the ``Template`` the node comes from."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +171,8 @@ class CAServer:
     tls_sans: tuple[str, ...]
     """SANs of the CA server's own TLS certificate (issued by the org TLS CA)."""
     node_port: int | None
+    source: Source
+    """The org's ``CA`` section (or the org, when it has none)."""
 
     @property
     def tls_common_name(self) -> str:
@@ -162,7 +199,13 @@ class Org:
     anchor_peers: tuple[str, ...]
     state_database: model.StateDatabase | None
     policies: Mapping[str, Policy]
+    """The org's policies: fabric-samples' defaults, overridden by the configured ones."""
     channels: tuple[str, ...]
+    source: Source
+    msp_id_configured: bool
+    """``MSPID`` is written in the config (else it is the default ``<Name>MSP``)."""
+    anchor_peers_configured: bool
+    """``AnchorPeers`` is written in the config (else it is the first peer)."""
 
     @property
     def admin(self) -> Identity:
@@ -188,6 +231,8 @@ class Channel:
     orderer_orgs: tuple[str, ...]
     policies: Mapping[str, Policy]
     acls: Mapping[str, str]
+    source: Source
+    """The ``Channels`` entry, or ``Channels`` itself for the default channel."""
 
 
 @dataclass(frozen=True)
@@ -230,9 +275,19 @@ class Plan:
     consensus: Consensus
     kafka: KafkaCluster | None
     images: Mapping[str, str]
-    config: ClusterConfig
-    """The validated configuration, for the sections later stages read as they are
-    (Kubernetes, GitOps, Secrets, Keystore)."""
+    """Image reference by component (``peer``, ``couch_db``...): defaults, then overrides."""
+    namespace_prefix: str
+    kubernetes: model.Kubernetes
+    """How the network runs on Kubernetes: exposure, storage, resources, optional objects."""
+    git_ops: model.GitOps
+    secrets: model.Secrets
+    keystore: model.Keystore
+    chaincodes: tuple[model.Chaincode, ...]
+    """The chaincodes as configured (run as a service; checked by ``rules.chaincodes``)."""
+
+    def namespace(self, name: str) -> str:
+        """The Kubernetes namespace of an org domain (or of ``kafka``): prefix + name."""
+        return namespace_of(self.namespace_prefix, name)
 
     @property
     def orgs(self) -> tuple[Org, ...]:

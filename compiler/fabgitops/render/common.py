@@ -7,14 +7,13 @@ Everything here is a pure function from plan values to plain dicts (manifests) o
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from fabgitops import yamlio
-from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.images import parse_image
 from fabgitops.model import Component, ResourceRequirements
 from fabgitops.plan import Plan
 from fabgitops.tree import generated_yaml
@@ -204,7 +203,7 @@ def pod_security() -> Manifest:
 def resources_override(plan: Plan, component: Component) -> Manifest | None:
     """The user's ``Kubernetes.Resources`` for a component, as a container ``resources`` patch
     (merged over the base's defaults), or None."""
-    spec: ResourceRequirements | None = plan.config.kubernetes.resources.get(component)
+    spec: ResourceRequirements | None = plan.kubernetes.resources.get(component)
     if spec is None:
         return None
     out: Manifest = {}
@@ -222,14 +221,11 @@ def storage_patch(plan: Plan, size: str, index: int = 0) -> list[Manifest]:
     prefix = f"/spec/volumeClaimTemplates/{index}/spec"
     ops: list[Manifest] = [
         {"op": "replace", "path": f"{prefix}/resources/requests/storage", "value": size}]
-    storage_class = plan.config.kubernetes.storage_class
+    storage_class = plan.kubernetes.storage_class
     if storage_class:
         ops.append({"op": "add", "path": f"{prefix}/storageClassName", "value": storage_class})
     return ops
 
-
-# A reference is [registry[:port]/]path[:tag][@digest]; a ':' after the last '/' starts the tag.
-_DIGEST = re.compile(r"^(?P<name>[^@]+)@(?P<digest>[A-Za-z0-9_+.-]+:[0-9a-fA-F]{32,})$")
 
 BASE_IMAGES: Mapping[str, str] = {
     "peer": "hyperledger/fabric-peer",
@@ -244,27 +240,18 @@ BASE_IMAGES: Mapping[str, str] = {
 
 
 def image_entries(plan: Plan, keys: Iterable[str]) -> list[Manifest]:
-    """Kustomize ``images`` entries that swap the bases' images for ``plan.images`` (``newName``
-    only where the name differs: the default images keep the bases' names and change the tag).
-
-    Raises:
-        ConfigInvalid: an image has neither tag nor digest, or is tagged ``latest``.
-    """
+    """Kustomize ``images`` entries that swap the bases' images for ``plan.images`` (pinned:
+    validation refused any other, ``rules.names``); ``newName`` only where the name differs:
+    the default images keep the bases' names and change the tag."""
     out = []
     for key in keys:
-        reference = plan.images[key]
+        image = parse_image(plan.images[key])
         entry: Manifest = {"name": BASE_IMAGES[key]}
-        match = _DIGEST.match(reference)
-        if match:
-            name, pin = match["name"], {"digest": match["digest"]}
+        if image.name != entry["name"]:
+            entry["newName"] = image.name
+        if image.digest:
+            entry["digest"] = image.digest
         else:
-            name, _, tag = reference.rpartition(":")
-            if not name or "/" in tag or tag == "latest":
-                raise ConfigInvalid([Issue("", 0, 0, ("Network", "Images"),
-                                           f"image {reference!r} must be pinned to a tag other "
-                                           "than 'latest' or to a digest")])
-            pin = {"newTag": tag}
-        if name != entry["name"]:
-            entry["newName"] = name
-        out.append(entry | pin)
+            entry["newTag"] = image.tag
+        out.append(entry)
     return out

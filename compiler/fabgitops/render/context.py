@@ -28,7 +28,7 @@ class Context:
     @property
     def expose(self) -> Expose:
         """How nodes are reachable from outside the cluster."""
-        return self.plan.config.kubernetes.expose
+        return self.plan.kubernetes.expose
 
     @property
     def fabric_namespaces(self) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ def ingress(plan: Plan, host: str, namespace: str, labels: Labels, wave: Wave,
         "kind": "Ingress",
         "metadata": metadata(host, namespace, labels, wave, annotations),
         "spec": {
-            "ingressClassName": plan.config.kubernetes.ingress.class_name,
+            "ingressClassName": plan.kubernetes.ingress.class_name,
             "rules": [{
                 "host": external_host,
                 "http": {"paths": [{
@@ -63,7 +63,7 @@ def ingress(plan: Plan, host: str, namespace: str, labels: Labels, wave: Wave,
 def ca_external_host(plan: Plan, ca_host: str, namespace: str) -> str | None:
     """The CA's external host name: ``plan`` gives nodes an ``external`` endpoint but not the CA,
     so this mirrors its rule (the CA's TLS SANs include the same name)."""
-    kube = plan.config.kubernetes
+    kube = plan.kubernetes
     if kube.expose is Expose.NODE_PORT:
         return kube.node_port.host
     if kube.expose is Expose.INGRESS and kube.ingress.domain:
@@ -75,7 +75,7 @@ def exposure(plan: Plan, *, host: str, namespace: str, labels: Labels, wave: Wav
              port_name: str, port: int, node_port: int | None,
              external_host: str | None) -> dict[str, Manifest]:
     """The files exposing one node (``nodeport.yaml`` or ``ingress.yaml``), or none."""
-    expose = plan.config.kubernetes.expose
+    expose = plan.kubernetes.expose
     if expose is Expose.NODE_PORT and node_port is not None:
         return {"nodeport.yaml": nodeport_service(host, namespace, labels, wave, port_name, port,
                                                   node_port)}

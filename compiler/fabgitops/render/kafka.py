@@ -92,7 +92,7 @@ def kafka_overlay(ctx: Context, out: Collector, kafka: KafkaCluster) -> None:
     labels = ctx.labels(namespace, "kafka", "kafka", namespace)
     out.file(f"{root}/{policies.NAMESPACE}", yaml_file(policies.namespace(namespace, labels)))
     resources = [policies.NAMESPACE]
-    if plan.config.kubernetes.network_policies:
+    if plan.kubernetes.network_policies:
         orderers = [o.namespace for o in plan.orderer_orgs]
         out.file(f"{root}/{policies.NETWORK_POLICIES}", yaml_documents(
             policies.kafka_network_policies(namespace, labels, orderers)))
@@ -100,7 +100,7 @@ def kafka_overlay(ctx: Context, out: Collector, kafka: KafkaCluster) -> None:
     out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", yaml_documents(
         policies.disruption_budgets(namespace, labels, ["kafka", "zookeeper"])))
     resources.append(policies.DISRUPTION_BUDGETS)
-    storage = plan.config.kubernetes.storage
+    storage = plan.kubernetes.storage
     resources.append(_component_dir(
         out, root, "zookeeper", ctx.labels(namespace, "zookeeper", "zookeeper", "zookeeper"),
         _zookeeper(plan, kafka), storage_patch(plan, storage.zoo_keeper)))

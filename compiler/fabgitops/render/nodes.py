@@ -152,7 +152,7 @@ def peer_dir(ctx: Context, out: Collector, org: Org, node: Node, admin_msp: Mani
         env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", f'{{"peername":"{node.hostname}"}}'),
     ]
     secret = f"{node.hostname}-keys"
-    storage = plan.config.kubernetes.storage
+    storage = plan.kubernetes.storage
     containers = []
     components = []
     storage_ops = storage_patch(plan, storage.peer)
@@ -207,7 +207,7 @@ def orderer_dir(ctx: Context, out: Collector, org: Org, node: Node,
     return write_node_dir(out, NodeDir(
         org=org, name=node.hostname, base="orderer", labels=labels, identity=identity,
         secret_data=dict(identity.secret_data), containers=[container],
-        storage_ops=storage_patch(plan, plan.config.kubernetes.storage.orderer),
+        storage_ops=storage_patch(plan, plan.kubernetes.storage.orderer),
         volumes=volumes, init_containers=init, manifests=manifests))
 
 

@@ -164,8 +164,8 @@ def _namespace_objects(ctx: Context, out: Collector, org: Org) -> list[str]:
     labels = ctx.labels(org, "org", "fabric-org", org.namespace)
     out.file(f"{root}/{policies.NAMESPACE}", yaml_file(policies.namespace(org.namespace, labels)))
     resources = [policies.NAMESPACE]
-    if plan.config.kubernetes.network_policies:
-        exposed = plan.config.kubernetes.expose.value != "ClusterIP"
+    if plan.kubernetes.network_policies:
+        exposed = plan.kubernetes.expose.value != "ClusterIP"
         out.file(f"{root}/{policies.NETWORK_POLICIES}", yaml_documents(policies.network_policies(
             org.namespace, labels, fabric=ctx.fabric_namespaces, roles={"ca", org.kind.value},
             exposed=exposed)))
@@ -193,7 +193,7 @@ def _org_overlay(ctx: Context, out: Collector, org: Org) -> None:
     resources += _channel_config_maps(ctx, out, org, channels)
     system = plan.consensus.uses_system_channel
     peer_org = org.kind is NodeKind.PEER
-    cli = peer_org and plan.config.kubernetes.cli and bool(org.nodes) and any(plan.orderers())
+    cli = peer_org and plan.kubernetes.cli and bool(org.nodes) and any(plan.orderers())
     jobs_needed = bool(org.nodes and org.channels) and (peer_org or not system)
     admin = None
     if cli or jobs_needed:

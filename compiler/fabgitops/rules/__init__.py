@@ -1,7 +1,8 @@
-"""Semantic rules: what the JSON Schema cannot say about a cluster-config.
+"""Semantic rules: what the JSON Schema cannot say, checked over the plan.
 
-Each rule module exposes ``check(ctx) -> Iterator[Issue]`` and reports every problem it finds;
-errors stop a compile, warnings are printed.
+Each rule module exposes ``check(ctx) -> Iterator[Issue]`` and reports every problem it finds
+at the plan value's source; errors stop a compile, warnings are printed. Each invariant has one
+rule: later stages rely on it and raise only internal errors.
 """
 
 from __future__ import annotations
@@ -9,16 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fabgitops.errors import Issue
-from fabgitops.model import ClusterConfig
-from fabgitops.rules import chaincodes, channels, consensus, delivery, exposure, names
-from fabgitops.rules.context import Context
+from fabgitops.plan import Plan
+from fabgitops.rules import (
+    certificates,
+    chaincodes,
+    channels,
+    consensus,
+    delivery,
+    exposure,
+    names,
+)
+from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Document
 
-_RULES = (names, channels, consensus, exposure, delivery, chaincodes)
+_RULES = (names, certificates, channels, consensus, exposure, delivery, chaincodes)
 
 
-def check(config: ClusterConfig, doc: Document) -> Iterator[Issue]:
-    """Run every semantic rule over a configuration that passed the schema."""
-    ctx = Context(config, doc)
+def check(plan: Plan, doc: Document) -> Iterator[Issue]:
+    """Run every semantic rule over the plan of a configuration that passed the schema."""
+    ctx = RuleContext(plan, doc)
     for rule in _RULES:
         yield from rule.check(ctx)

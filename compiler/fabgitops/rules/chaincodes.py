@@ -11,10 +11,9 @@ from fabgitops.chaincode.package import label_problem
 from fabgitops.channel._pb import Proto, msp_principal
 from fabgitops.channel.policy import PolicyRuleError, parse_signature
 from fabgitops.errors import Issue
+from fabgitops.images import parse_image
 from fabgitops.model import Chaincode, ChaincodePolicy, Collection
-from fabgitops.plan import DEFAULT_CHANNEL
-from fabgitops.rules.context import Context
-from fabgitops.rules.names import image_problem
+from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Path
 
 # core/chaincode/lifecycle/scc.go: ChaincodeNameRegExp, ChaincodeVersionRegExp and
@@ -28,12 +27,12 @@ _ADDRESS = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 _SYSTEM_NAMESPACES = {"_lifecycle", "lscc", "cscc", "qscc", "escc", "vscc"}
 
 
-def check(ctx: Context) -> Iterator[Issue]:
+def check(ctx: RuleContext) -> Iterator[Issue]:
     """Run the chaincode rules."""
     channels = channel_orgs(ctx)
-    msp = {o.name: o.msp_id or f"{o.name}MSP" for o in ctx.config.peer_orgs}
+    msp = {o.name: o.msp_id for o in ctx.plan.peer_orgs}
     seen: dict[str, Path] = {}
-    for i, chaincode in enumerate(ctx.config.chaincodes):
+    for i, chaincode in enumerate(ctx.plan.chaincodes):
         path: Path = ("Chaincodes", i)
         key = object_name(chaincode.name)
         if key in seen:
@@ -44,15 +43,12 @@ def check(ctx: Context) -> Iterator[Issue]:
         yield from _chaincode(ctx, path, chaincode, channels, msp)
 
 
-def channel_orgs(ctx: Context) -> dict[str, tuple[str, ...]]:
-    """Peer org names per channel, with the default channel when none is configured."""
-    config = ctx.config
-    if config.channels is None:
-        return {DEFAULT_CHANNEL: tuple(o.name for o in config.peer_orgs)}
-    return {c.name: c.organizations for c in config.channels}
+def channel_orgs(ctx: RuleContext) -> dict[str, tuple[str, ...]]:
+    """Peer org names per channel (the plan's channels: the default one included)."""
+    return {c.name: c.peer_orgs for c in ctx.plan.channels}
 
 
-def _chaincode(ctx: Context, path: Path, cc: Chaincode, channels: Mapping[str, tuple[str, ...]],
+def _chaincode(ctx: RuleContext, path: Path, cc: Chaincode, channels: Mapping[str, tuple[str, ...]],
                msp: Mapping[str, str]) -> Iterator[Issue]:
     yield from _names(ctx, path, cc)
     members = yield from _members(ctx, path, cc, channels, msp)
@@ -63,7 +59,7 @@ def _chaincode(ctx: Context, path: Path, cc: Chaincode, channels: Mapping[str, t
     yield from _collections(ctx, path, cc.collections, channel_msps)
 
 
-def _names(ctx: Context, path: Path, cc: Chaincode) -> Iterator[Issue]:
+def _names(ctx: RuleContext, path: Path, cc: Chaincode) -> Iterator[Issue]:
     if not NAME.match(cc.name) or len(cc.name) > MAX_NAME:
         yield ctx.error((*path, "Name"), f"chaincode name {cc.name!r} must be letters and digits "
                         "in groups joined by single '-' or '_' (Fabric's rule), at most "
@@ -77,9 +73,10 @@ def _names(ctx: Context, path: Path, cc: Chaincode) -> Iterator[Issue]:
     problem = label_problem(label)
     if problem:
         yield ctx.error((*path, "Label" if cc.label is not None else "Version"), problem)
-    problem = image_problem(cc.image)
-    if problem:
-        yield ctx.error((*path, "Image"), problem)
+    try:
+        parse_image(cc.image)
+    except ValueError as exc:
+        yield ctx.error((*path, "Image"), str(exc))
     if cc.address is not None and not _ADDRESS.match(cc.address):
         yield ctx.error((*path, "Address"), f"address {cc.address!r} must be host:port")
     if cc.tls.client_auth and not cc.tls.enabled:
@@ -87,7 +84,7 @@ def _names(ctx: Context, path: Path, cc: Chaincode) -> Iterator[Issue]:
                         "TLS.Enabled: true")
 
 
-def _members(ctx: Context, path: Path, cc: Chaincode, channels: Mapping[str, tuple[str, ...]],
+def _members(ctx: RuleContext, path: Path, cc: Chaincode, channels: Mapping[str, tuple[str, ...]],
              msp: Mapping[str, str]) -> Generator[Issue, None, set[str]]:
     """Check the channels and orgs; return the peer orgs of the chaincode's channels."""
     members: set[str] = set()
@@ -113,7 +110,7 @@ def _members(ctx: Context, path: Path, cc: Chaincode, channels: Mapping[str, tup
     return members
 
 
-def _policy(ctx: Context, path: Path, policy: ChaincodePolicy,
+def _policy(ctx: RuleContext, path: Path, policy: ChaincodePolicy,
             channel_msps: set[str]) -> Iterator[Issue]:
     if (policy.signature is None) == (policy.channel_config_policy is None):
         yield ctx.error(path, "set exactly one of Signature and ChannelConfigPolicy")
@@ -130,7 +127,7 @@ def _policy(ctx: Context, path: Path, policy: ChaincodePolicy,
                           or_only=False)
 
 
-def _signature(ctx: Context, path: Path, rule: str, channel_msps: set[str], *,
+def _signature(ctx: RuleContext, path: Path, rule: str, channel_msps: set[str], *,
                or_only: bool) -> Iterator[Issue]:
     """Parse with the channel stage's parser; every principal's org must be on the channels."""
     try:
@@ -165,7 +162,7 @@ def _not_or(rule: Proto) -> int | None:
     return None
 
 
-def _collections(ctx: Context, path: Path, collections: tuple[Collection, ...],
+def _collections(ctx: RuleContext, path: Path, collections: tuple[Collection, ...],
                  channel_msps: set[str]) -> Iterator[Issue]:
     names: set[str] = set()
     for k, collection in enumerate(collections):

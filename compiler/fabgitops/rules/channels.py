@@ -9,8 +9,7 @@ from fabgitops.channel.policy import validate_rule
 from fabgitops.errors import Issue
 from fabgitops.model import Policy, PolicyType
 from fabgitops.plan import SYSTEM_CHANNEL
-from fabgitops.rules.context import Context
-from fabgitops.rules.names import org_entries
+from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Path
 
 # common/configtx/validator.go ValidateChannelID.
@@ -23,40 +22,40 @@ PRINCIPAL = re.compile(r"'([A-Za-z0-9.-]+)\.(admin|member|client|peer|orderer)'"
 NODE_OU_ROLES = {"client", "peer", "orderer"}
 
 
-def check(ctx: Context) -> Iterator[Issue]:
-    """Run the channel and policy rules."""
-    config = ctx.config
-    if config.channels is not None:
-        yield from _channels(ctx)
-    for path, org, _ in org_entries(ctx):
-        if org.policies:
-            yield from _policies(ctx, (*path, "Policies"), org.policies)
-    for i, channel in enumerate(config.channels or ()):
-        if channel.policies:
-            yield from _policies(ctx, ("Channels", i, "Policies"), channel.policies)
+def check(ctx: RuleContext) -> Iterator[Issue]:
+    """Run the channel and policy rules over the plan's channels and orgs (their policies are
+    the defaults merged with the configured ones; the defaults always pass)."""
+    plan = ctx.plan
+    yield from _channels(ctx)
+    if not plan.channels and plan.peer_orgs:
+        yield ctx.warning(("Channels",), "no channels: the peers will join none")
+    for org in plan.orgs:
+        yield from _policies(ctx, org.source.at("Policies"), org.policies)
+    for channel in plan.channels:
+        yield from _policies(ctx, channel.source.at("Policies"), channel.policies)
 
 
-def _channels(ctx: Context) -> Iterator[Issue]:
-    config = ctx.config
-    peer_orgs = {o.name for o in config.peer_orgs}
-    orderer_orgs = {o.name for o in config.orderer_orgs}
+def _channels(ctx: RuleContext) -> Iterator[Issue]:
+    plan = ctx.plan
+    peer_orgs = {o.name for o in plan.peer_orgs}
+    orderer_orgs = {o.name for o in plan.orderer_orgs}
     names: dict[str, Path] = {}
-    for i, channel in enumerate(config.channels or ()):
-        path: Path = ("Channels", i)
+    for channel in plan.channels:
+        where_name = channel.source.at("Name")
         name = channel.name
         if len(name) > MAX_CHANNEL_ID or not CHANNEL_ID.match(name):
-            yield ctx.error((*path, "Name"), f"channel name {name!r} must start with a lowercase "
+            yield ctx.error(where_name, f"channel name {name!r} must start with a lowercase "
                             "letter, contain only lowercase letters, digits, '.' and '-', and "
                             f"be at most {MAX_CHANNEL_ID} characters (Fabric's channel ID rule)")
         if name == SYSTEM_CHANNEL:
-            yield ctx.error((*path, "Name"), f"{SYSTEM_CHANNEL!r} is the orderer system channel")
+            yield ctx.error(where_name, f"{SYSTEM_CHANNEL!r} is the orderer system channel")
         if name in names:
-            yield ctx.error((*path, "Name"), f"channel {name!r} is also defined at "
+            yield ctx.error(where_name, f"channel {name!r} is also defined at "
                             f"{ctx.where(names[name])}")
-        names.setdefault(name, (*path, "Name"))
+        names.setdefault(name, where_name)
         seen: set[str] = set()
-        for j, member in enumerate(channel.organizations):
-            where = (*path, "Organizations", j)
+        for j, member in enumerate(channel.peer_orgs):
+            where = channel.source.at("Organizations", j)
             if member in orderer_orgs and member not in peer_orgs:
                 yield ctx.error(where, f"{member!r} is an orderer org; channels list peer orgs "
                                 "(every orderer org serves every channel)")
@@ -66,12 +65,10 @@ def _channels(ctx: Context) -> Iterator[Issue]:
             if member in seen:
                 yield ctx.error(where, f"{member!r} is listed twice")
             seen.add(member)
-    if not config.channels and config.peer_orgs:
-        yield ctx.warning(("Channels",), "no channels: the peers will join none")
 
 
-def _policies(ctx: Context, path: Path, policies: Mapping[str, Policy]) -> Iterator[Issue]:
-    node_ous = {(o.msp_id or f"{o.name}MSP"): o.enable_node_ous for _, o, _ in org_entries(ctx)}
+def _policies(ctx: RuleContext, path: Path, policies: Mapping[str, Policy]) -> Iterator[Issue]:
+    node_ous = {o.msp_id: o.enable_node_ous for o in ctx.plan.orgs}
     for name, policy in policies.items():
         where = (*path, name, "Rule")
         if policy.type is PolicyType.IMPLICIT_META:

@@ -1,19 +1,19 @@
-"""What every rule receives: the configuration, and a way to locate and report problems."""
+"""What every rule receives: the plan, and the document to locate and report problems in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from fabgitops.errors import Issue, Severity, format_path
-from fabgitops.model import ClusterConfig
+from fabgitops.plan import Plan
 from fabgitops.yamlio import Document, Path
 
 
 @dataclass(frozen=True)
-class Context:
-    """A configuration with the document it was read from."""
+class RuleContext:
+    """A plan with the document it was built from."""
 
-    config: ClusterConfig
+    plan: Plan
     doc: Document
 
     def error(self, path: Path, message: str) -> Issue:

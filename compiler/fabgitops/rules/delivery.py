@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pyrage
-
 from fabgitops.errors import Issue
 from fabgitops.gitops.common import output_path_problem
+from fabgitops.keystore.sealing import parse_recipient
 from fabgitops.model import GitOpsEngine, SecretsMode
-from fabgitops.rules.context import Context
+from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Path
 
 
-def check(ctx: Context) -> Iterator[Issue]:
+def check(ctx: RuleContext) -> Iterator[Issue]:
     """Run the delivery rules."""
-    config = ctx.config
-    secrets = config.secrets
-    engine = config.git_ops.engine
+    plan = ctx.plan
+    secrets = plan.secrets
+    engine = plan.git_ops.engine
     if secrets.mode is SecretsMode.SOPS and not secrets.sops.age_recipients:
         yield ctx.error(("Secrets", "Sops", "AgeRecipients"), "Mode: sops needs at least one age "
                         "recipient (the public key whose identity the cluster's Flux holds)")
@@ -27,21 +26,20 @@ def check(ctx: Context) -> Iterator[Issue]:
     if secrets.mode is SecretsMode.PLAIN:
         yield ctx.warning(("Secrets", "Mode"), "plain mode writes private keys and passwords "
                           "unencrypted into the output; use it only for throwaway clusters")
-    problem = output_path_problem(config.git_ops.path)
+    problem = output_path_problem(plan.git_ops.path)
     if problem:
         yield ctx.error(("GitOps", "Path"), problem)
     yield from _recipients(ctx, ("Secrets", "Sops", "AgeRecipients"), secrets.sops.age_recipients)
-    yield from _recipients(ctx, ("Keystore", "AgeRecipients"), config.keystore.age_recipients)
+    yield from _recipients(ctx, ("Keystore", "AgeRecipients"), plan.keystore.age_recipients)
 
 
-def _recipients(ctx: Context, path: Path, recipients: tuple[str, ...]) -> Iterator[Issue]:
+def _recipients(ctx: RuleContext, path: Path, recipients: tuple[str, ...]) -> Iterator[Issue]:
     seen: set[str] = set()
     for i, recipient in enumerate(recipients):
         try:
-            pyrage.x25519.Recipient.from_str(recipient)
-        except Exception:
-            yield ctx.error((*path, i), f"{recipient!r} is not an age recipient (age1...; "
-                            "`age-keygen -y` prints the recipient of an identity)")
+            parse_recipient(recipient)
+        except ValueError as exc:
+            yield ctx.error((*path, i), str(exc))
         if recipient in seen:
             yield ctx.error((*path, i), f"{recipient!r} is listed twice")
         seen.add(recipient)
