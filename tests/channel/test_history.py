@@ -264,7 +264,7 @@ def test_two_consenter_changes_are_refused_with_a_location(net: Net) -> None:
     with pytest.raises(ConfigInvalid) as caught:
         net.change("Template: {Count: 3}", "Template: {Count: 5}")
     [issue] = caught.value.issues
-    assert issue.path == ("Channels", 0)
+    assert issue.path == ("Channels", 0) and issue.line >= 1 and issue.file
     assert ("update of more than one consenter at a time is not supported, requested "
             "changes: add 2 node(s), remove 0 node(s)") in issue.message
 

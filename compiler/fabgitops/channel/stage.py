@@ -40,10 +40,10 @@ from fabgitops.channel.paths import (
     genesis_block_path,
     readable_path,
 )
-from fabgitops.channel.profile import invalid
 from fabgitops.channel.protolator import to_tree
 from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
 from fabgitops.channel.signing import KeyedSigner
+from fabgitops.errors import ConfigInvalid
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
 from fabgitops.tree import FileTree
 
@@ -92,7 +92,7 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                                                                    org.name, material_files))
     else:
         signers = admin_signers(plan, material_files)
-        for index, channel in enumerate(plan.channels):
+        for channel in plan.channels:
             app = profile.application_channel(plan, channel, material_files)
             desired = artifacts.genesis_config(app, material_files)
             past = read_history(channel.name, current)
@@ -102,14 +102,11 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
             try:
                 builder.history(past, desired.channel_group, signers)
             except Refused as exc:
-                raise invalid(_channel_path(plan, index),
-                              f"channel {channel.name}: Fabric would reject the config update "
-                              f"this change needs: {exc}") from None
+                # Not a validation rule: it depends on the channel's history in the output.
+                raise ConfigInvalid([channel.source.issue(
+                    f"channel {channel.name}: Fabric would reject the config update this "
+                    f"change needs: {exc}")]) from None
     return builder.files
-
-
-def _channel_path(plan: Plan, index: int) -> tuple[str | int, ...]:
-    return ("Channels", index) if plan.config.channels is not None else ("PeerOrgs",)
 
 
 def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner]:
