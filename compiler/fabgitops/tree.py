@@ -8,6 +8,9 @@ writing".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from fabgitops.yamlio import dump_manifests
 
 FileTree = dict[str, bytes]
 ReadOnlyTree = Mapping[str, bytes]
@@ -24,6 +27,13 @@ def is_generated(content: bytes) -> bool:
 def generated_yaml(text: str) -> bytes:
     """Prefix serialized YAML with the generated-file header and encode it."""
     return (GENERATED_HEADER + text).encode()
+
+
+def manifest_file(*manifests: Mapping[str, Any], comment: str = "") -> bytes:
+    """A generated YAML file of Kubernetes objects: the header, an optional ``#`` comment
+    block, then the objects (several as a multi-document file, in the given order)."""
+    lines = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
+    return generated_yaml(lines + dump_manifests(dict(m) for m in manifests))
 
 
 def merge(*trees: ReadOnlyTree) -> FileTree:

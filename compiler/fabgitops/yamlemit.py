@@ -3,9 +3,16 @@
 PyYAML's representer is pure Python and was most of a compile's time (a network of 100 orgs
 writes about 15,000 files). The compiler only ever writes mappings with string keys, lists,
 strings, integers, booleans and nulls, so a direct emitter is enough. Its output is PyYAML's
-block style (2-space indent, sequences not indented under their key, sorted keys on request)
-and reads back identically with PyYAML and go-yaml: any string that a YAML 1.1 or 1.2 reader
-could take for something else is double-quoted, and multi-line strings are literal blocks.
+block style (2-space indent, sequences not indented under their key) and reads back identically
+with PyYAML and go-yaml: any string that a YAML 1.1 or 1.2 reader could take for something
+else is double-quoted, and multi-line strings are literal blocks.
+
+Keys come in one of three orders: as given, sorted, or Kubernetes' customary order for
+manifests (:func:`emit_manifest`), where a reviewer reads what an object is before what it holds:
+``apiVersion``, ``kind``, ``metadata`` first, then the body; a ``name`` (of metadata, a
+container, a volume, an env var) first in its mapping, then ``namespace``, ``labels``,
+``annotations`` and a container's ``image``; everything else sorted. Maps whose keys are data
+rather than schema (labels, annotations, ConfigMap and Secret data, selectors) stay sorted.
 """
 
 from __future__ import annotations
@@ -109,62 +116,98 @@ def _value(value: Any, indent: int) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
-def _mapping(data: dict[str, Any], indent: int, sort_keys: bool, out: list[str]) -> None:
+# Key orders; a mapping's order is chosen by its parent, so the order of each child is known
+# without looking at the mapping's content.
+_GIVEN, _SORTED, _NESTED, _DOCUMENT = range(4)
+
+_DOCUMENT_FIRST = (
+    "apiVersion", "kind", "metadata", "type",
+    # A kustomization.yaml reads top-down: where, what, then what is changed.
+    "namespace", "resources", "components", "configMapGenerator", "generatorOptions",
+    "labels", "patches", "images",
+    "spec", "data", "binaryData", "stringData",
+)
+_NESTED_FIRST = ("apiVersion", "kind", "metadata", "name", "namespace", "labels",
+                 "annotations", "image")
+_DATA_MAPS = frozenset({"labels", "annotations", "data", "binaryData", "stringData",
+                        "encryptedData", "matchLabels", "selector", "nodeSelector", "pairs"})
+"""Mappings keyed by data, not schema: sorted, so that a data key that happens to be called
+``name`` or ``kind`` is not moved (and a SOPS MAC over ``data`` sees the order it expects)."""
+_RANKS = ({key: i for i, key in enumerate(_DOCUMENT_FIRST)},
+          {key: i for i, key in enumerate(_NESTED_FIRST)})
+
+
+@lru_cache(maxsize=4096)
+def _manifest_keys(keys: tuple[str, ...], document: bool) -> tuple[str, ...]:
+    # Generated manifests repeat a few key sets (env entries, volume mounts) thousands of
+    # times: the order of each set is computed once.
+    rank = _RANKS[0] if document else _RANKS[1]
+    last = len(rank)
+    return tuple(sorted(keys, key=lambda k: (rank.get(k, last), k)))
+
+
+def _mapping(data: dict[str, Any], indent: int, order: int, out: list[str]) -> None:
     pad = " " * indent
-    keys = sorted(data) if sort_keys else list(data)
+    if order == _SORTED:
+        keys: Any = sorted(data)
+    elif order == _GIVEN:
+        keys = data
+    else:
+        keys = _manifest_keys(tuple(data), order == _DOCUMENT)
     for key in keys:
         value = data[key]
         out.append(f"{pad}{scalar(str(key))}:")
-        _node_after_key(value, indent, sort_keys, out)
+        child = order
+        if order >= _NESTED:
+            child = _SORTED if key in _DATA_MAPS else _NESTED
+        _node_after_key(value, indent, child, out)
 
 
-def _node_after_key(value: Any, indent: int, sort_keys: bool, out: list[str]) -> None:
+def _node_after_key(value: Any, indent: int, order: int, out: list[str]) -> None:
     kind = type(value)
     if kind is dict:
         if value:
             out.append("\n")
-            _mapping(value, indent + 2, sort_keys, out)
+            _mapping(value, indent + 2, order, out)
         else:
             out.append(" {}\n")
     elif kind is list or kind is tuple:
         if value:
             out.append("\n")
-            _sequence(value, indent, sort_keys, out)
+            _sequence(value, indent, order, out)
         else:
             out.append(" []\n")
     else:
         out.append(_value(value, indent + 2))
 
 
-def _sequence(
-    items: list[Any] | tuple[Any, ...], indent: int, sort_keys: bool, out: list[str]
-) -> None:
+def _sequence(items: list[Any] | tuple[Any, ...], indent: int, order: int, out: list[str]
+              ) -> None:
     pad = " " * indent
     for item in items:
         if isinstance(item, dict) and item:
             # The first key shares the dash's line; the others align with it.
             inner: list[str] = []
-            _mapping(item, indent + 2, sort_keys, inner)
+            _mapping(item, indent + 2, order, inner)
             first = inner[0]
             inner[0] = f"{pad}- {first[indent + 2:]}"
             out.extend(inner)
         elif isinstance(item, list | tuple) and item:
             inner = []
-            _sequence(item, indent + 2, sort_keys, inner)
+            _sequence(item, indent + 2, order, inner)
             inner[0] = f"{pad}- {inner[0][indent + 2:]}"
             out.extend(inner)
         else:
             out.append(f"{pad}-")
-            _node_after_key(item, indent, sort_keys, out)
+            _node_after_key(item, indent, order, out)
 
 
-def emit(data: Any, *, sort_keys: bool = True) -> str:
-    """One YAML document for ``data`` (a mapping, a list or a scalar)."""
+def _emit(data: Any, order: int) -> str:
     out: list[str] = []
     if isinstance(data, dict) and data:
-        _mapping(data, 0, sort_keys, out)
+        _mapping(data, 0, order, out)
     elif isinstance(data, list | tuple) and data:
-        _sequence(data, 0, sort_keys, out)
+        _sequence(data, 0, _NESTED if order == _DOCUMENT else order, out)
     elif isinstance(data, dict):
         out.append("{}\n")
     elif isinstance(data, list):
@@ -172,3 +215,13 @@ def emit(data: Any, *, sort_keys: bool = True) -> str:
     else:
         out.append(_value(data, 0).lstrip(" "))
     return "".join(out)
+
+
+def emit(data: Any, *, sort_keys: bool = True) -> str:
+    """One YAML document for ``data`` (a mapping, a list or a scalar), keys sorted or as given."""
+    return _emit(data, _SORTED if sort_keys else _GIVEN)
+
+
+def emit_manifest(data: Any) -> str:
+    """One Kubernetes object (or kustomization.yaml) as YAML, keys in the customary order."""
+    return _emit(data, _DOCUMENT)

@@ -2,14 +2,14 @@
 
 Reading keeps the source position of every node so that each configuration problem can be
 reported as ``file:line:col``; it rejects duplicate keys, unknown tags and alias bombs instead of
-raising. Writing (``yamlemit``) is deterministic (sorted keys, block style, literal blocks for
-multi-line text) and quotes every string that a YAML 1.1 reader such as Kubernetes could take
-for something else.
+raising. Writing (``yamlemit``) is deterministic (keys sorted, as given, or in Kubernetes'
+customary order for manifests; block style; literal blocks for multi-line text) and quotes every
+string that a YAML 1.1 reader such as Kubernetes could take for something else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from fabgitops.errors import Issue
-from fabgitops.yamlemit import emit
+from fabgitops.yamlemit import emit, emit_manifest
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -188,15 +188,16 @@ class _Builder:
 def dump(data: Any, *, sort_keys: bool = True) -> str:
     """Serialize ``data`` as one block-style YAML document, keys sorted unless told otherwise.
 
-    Generated manifests sort keys (the order ``kubectl kustomize`` prints); files meant for
-    people to edit, such as an imported cluster-config, keep their natural order.
+    Files meant for people to edit, such as an imported cluster-config, keep their natural
+    order; Kubernetes objects use :func:`dump_manifests`.
     """
     return emit(data, sort_keys=sort_keys)
 
 
-def dump_all(documents: list[Any]) -> str:
-    """Serialize several documents separated by ``---``, in the given order."""
-    return "---\n".join(dump(doc) for doc in documents)
+def dump_manifests(documents: Iterable[Any]) -> str:
+    """Kubernetes objects as YAML documents separated by ``---``, in the given order, each with
+    its keys in the customary order (``apiVersion``, ``kind``, ``metadata`` first)."""
+    return "---\n".join(emit_manifest(doc) for doc in documents)
 
 
 def load_plain(text: str) -> Any:

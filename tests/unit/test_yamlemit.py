@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fabgitops.yamlemit import emit, scalar
+from fabgitops.yamlemit import emit, emit_manifest, scalar
 from tests.conftest import tool
 
 TRICKY = ["y", "n", "yes", "No", "on", "OFF", "true", "null", "~", "", " ", "  lead", "trail ",
@@ -73,3 +73,40 @@ def test_kustomize_reads_the_same_values(tmp_path: Path) -> None:
     built = subprocess.run([tool("kubectl"), "kustomize", str(tmp_path)], capture_output=True,
                            text=True, check=True)
     assert yaml.safe_load(built.stdout)["data"] == data
+
+
+def test_manifests_read_in_kubernetes_order() -> None:
+    """What an object is comes before what it holds; data maps stay sorted, even when a data
+    key is called like a field that would be moved up."""
+    manifest = {
+        "spec": {"template": {"spec": {"containers": [
+            {"volumeMounts": [], "env": [{"value": "1", "name": "B"}], "image": "i:1",
+             "name": "c"}]}}},
+        "metadata": {"annotations": {"z": "1"}, "labels": {"role": "x", "app": "y"},
+                     "namespace": "ns", "name": "nm"},
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
+    }
+    assert emit_manifest(manifest) == (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nm\n  namespace: ns\n"
+        "  labels:\n    app: \"y\"\n    role: x\n  annotations:\n    z: \"1\"\nspec:\n"
+        "  template:\n    spec:\n      containers:\n      - name: c\n        image: i:1\n"
+        "        env:\n        - name: B\n          value: \"1\"\n        volumeMounts: []\n")
+    config_map = {"data": {"name": "a", "kind": "b", "a.pem": "c"}, "metadata": {"name": "m"},
+                  "kind": "ConfigMap", "apiVersion": "v1"}
+    assert emit_manifest(config_map) == (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n"
+        "data:\n  a.pem: c\n  kind: b\n  name: a\n")
+    kustomization = {"images": [{"newTag": "1", "name": "i"}], "resources": ["a"],
+                     "namespace": "ns", "kind": "Kustomization", "apiVersion": "v1beta1",
+                     "patches": [{"target": {"name": "p", "kind": "StatefulSet"}, "path": "x"}]}
+    assert emit_manifest(kustomization) == (
+        "apiVersion: v1beta1\nkind: Kustomization\nnamespace: ns\nresources:\n- a\n"
+        "patches:\n- path: x\n  target:\n    kind: StatefulSet\n    name: p\n"
+        "images:\n- name: i\n  newTag: \"1\"\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), json_like, max_size=6))
+def test_any_manifest_reads_back(data: dict[str, Any]) -> None:
+    assert yaml.safe_load(emit_manifest(data)) == data

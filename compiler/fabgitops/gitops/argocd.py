@@ -36,7 +36,7 @@ from __future__ import annotations
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
 from fabgitops.plan import Plan
-from fabgitops.tree import FileTree
+from fabgitops.tree import FileTree, manifest_file
 from fabgitops.waves import ANNOTATION, Wave
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -154,11 +154,11 @@ def files(plan: Plan, repo_url: str) -> FileTree:
     """``clusters/<network>/argocd/``: kustomization.yaml, the AppProject, the Applications."""
     url = common.clean_repo_url(repo_url)
     base = f"{common.CLUSTERS_DIR}/{plan.network_name}/argocd"
-    out: FileTree = {f"{base}/appproject.yaml": common.generated(app_project(plan, url))}
+    out: FileTree = {f"{base}/appproject.yaml": manifest_file(app_project(plan, url))}
     for overlay in common.overlays(plan):
-        out[f"{base}/application-{overlay.namespace}.yaml"] = common.generated(
+        out[f"{base}/application-{overlay.namespace}.yaml"] = manifest_file(
             application(plan, overlay, url))
     resources = [path.rsplit("/", 1)[1] for path in out]
-    out[f"{base}/kustomization.yaml"] = common.generated(common.kustomization(resources),
-                                                         _usage(plan))
+    out[f"{base}/kustomization.yaml"] = manifest_file(common.kustomization(resources),
+                                                         comment=_usage(plan))
     return dict(sorted(out.items()))

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from fabgitops import tree, yamlio
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.plan import NodeKind, Plan
 from fabgitops.waves import Wave
@@ -169,12 +168,6 @@ def _scp_parts(url: str) -> tuple[str, str, str] | None:
 def is_ssh(url: str) -> bool:
     """Whether the engine will fetch over SSH, which always needs a key Secret."""
     return url.startswith("ssh://") or _scp_parts(url) is not None
-
-
-def generated(data: object, comment: str = "") -> bytes:
-    """A generated YAML file: the header, an optional ``#`` comment block, the document."""
-    lines = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
-    return tree.generated_yaml(lines + yamlio.dump(data))
 
 
 def kustomization(resources: list[str]) -> dict[str, object]:

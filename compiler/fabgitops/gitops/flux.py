@@ -24,7 +24,7 @@ from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
 from fabgitops.model import SecretsMode
 from fabgitops.plan import Plan
-from fabgitops.tree import FileTree
+from fabgitops.tree import FileTree, manifest_file
 
 NAMESPACE = "flux-system"
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
@@ -126,12 +126,12 @@ def files(plan: Plan, repo_url: str) -> FileTree:
     """``clusters/<network>/flux/``: kustomization.yaml, the GitRepository, the Kustomizations."""
     base = f"{common.CLUSTERS_DIR}/{plan.network_name}/flux"
     repository = git_repository(plan, repo_url)
-    out: FileTree = {f"{base}/gitrepository.yaml": common.generated(repository)}
+    out: FileTree = {f"{base}/gitrepository.yaml": manifest_file(repository)}
     for overlay in common.overlays(plan):
-        out[f"{base}/kustomization-{overlay.namespace}.yaml"] = common.generated(
+        out[f"{base}/kustomization-{overlay.namespace}.yaml"] = manifest_file(
             kustomization(plan, overlay))
     resources = [path.rsplit("/", 1)[1] for path in out]
     url = common.flux_repo_url(repo_url)
-    out[f"{base}/kustomization.yaml"] = common.generated(common.kustomization(resources),
-                                                         _usage(plan, url))
+    out[f"{base}/kustomization.yaml"] = manifest_file(common.kustomization(resources),
+                                                         comment=_usage(plan, url))
     return dict(sorted(out.items()))

@@ -15,7 +15,6 @@ from fabgitops.render.common import (
     resources_override,
     secret_env,
     storage_patch,
-    yaml_file,
 )
 from fabgitops.render.context import Collector, Context
 from fabgitops.render.exposure import ca_external_host, exposure
@@ -27,6 +26,7 @@ from fabgitops.render.identity import (
 )
 from fabgitops.render.nodes import NodeDir, write_node_dir
 from fabgitops.seal import PlainSecret
+from fabgitops.tree import manifest_file
 from fabgitops.waves import Wave
 
 ADMIN = "admin"
@@ -91,7 +91,7 @@ def admin_objects(ctx: Context, out: Collector, org: Org) -> tuple[IdentityObjec
     for manifest in (objects.msp, objects.tls):
         name = manifest["metadata"]["name"]
         out.claim(org.namespace, "ConfigMap", name, f"the admin of org {org.name}")
-        out.file(f"{root}/{name}.yaml", yaml_file(manifest))
+        out.file(f"{root}/{name}.yaml", manifest_file(manifest))
         files.append(f"{name}.yaml")
     out.secret(PlainSecret(path=f"{root}/{ADMIN}-keys.yaml", name=f"{ADMIN}-keys",
                            namespace=org.namespace, labels=labels.all(),
@@ -123,6 +123,6 @@ def cli_dir(ctx: Context, out: Collector, org: Org, admin: IdentityObjects) -> s
         [base_ref("cli")], labels=node_labels(labels),
         patches=[{"path": "deployment-patch.yaml", "target": {"kind": "Deployment",
                                                                "name": "cli"}}])
-    out.file(f"{root}/kustomization.yaml", yaml_file(document))
-    out.file(f"{root}/deployment-patch.yaml", yaml_file(patch))
+    out.file(f"{root}/kustomization.yaml", manifest_file(document))
+    out.file(f"{root}/deployment-patch.yaml", manifest_file(patch))
     return CLI_DIR

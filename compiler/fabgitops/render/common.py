@@ -16,7 +16,6 @@ from fabgitops import yamlio
 from fabgitops.images import parse_image
 from fabgitops.model import Component, ResourceRequirements
 from fabgitops.plan import Plan
-from fabgitops.tree import generated_yaml
 from fabgitops.waves import ANNOTATION, Wave
 
 Manifest = dict[str, Any]
@@ -42,16 +41,6 @@ def overlay_dir(namespace: str) -> str:
 def base_ref(component: str) -> str:
     """The path of ``bases/<component>`` from a node directory ``overlays/<ns>/<dir>/``."""
     return f"../../../{BASES_DIR}/{component}"
-
-
-def yaml_file(manifest: Mapping[str, Any]) -> bytes:
-    """One manifest as a generated YAML file (header, sorted keys)."""
-    return generated_yaml(yamlio.dump(dict(manifest)))
-
-
-def yaml_documents(manifests: Sequence[Mapping[str, Any]]) -> bytes:
-    """Several manifests as one stable multi-document generated file."""
-    return generated_yaml(yamlio.dump_all([dict(m) for m in manifests]))
 
 
 def short_hash(*parts: bytes, length: int = 10) -> str:

@@ -24,10 +24,9 @@ from fabgitops.render.common import (
     overlay_dir,
     resources_override,
     storage_patch,
-    yaml_documents,
-    yaml_file,
 )
 from fabgitops.render.context import Collector, Context
+from fabgitops.tree import manifest_file
 
 MESSAGE_MARGIN = 1024 * 1024
 """Room for Kafka's own record overhead above a block's AbsoluteMaxBytes."""
@@ -79,8 +78,8 @@ def _component_dir(out: Collector, root: str, name: str, labels: Labels, patch: 
         patches=[{"path": "statefulset-patch.yaml", "target": {"kind": "StatefulSet",
                                                                 "name": name}},
                  json_patch("StatefulSet", name, storage_ops)])
-    out.file(f"{root}/{name}/kustomization.yaml", yaml_file(document))
-    out.file(f"{root}/{name}/statefulset-patch.yaml", yaml_file(patch))
+    out.file(f"{root}/{name}/kustomization.yaml", manifest_file(document))
+    out.file(f"{root}/{name}/statefulset-patch.yaml", manifest_file(patch))
     return name
 
 
@@ -90,14 +89,14 @@ def kafka_overlay(ctx: Context, out: Collector, kafka: KafkaCluster) -> None:
     namespace = kafka.namespace
     root = overlay_dir(namespace)
     labels = ctx.labels(namespace, "kafka", "kafka", namespace)
-    out.file(f"{root}/{policies.NAMESPACE}", yaml_file(policies.namespace(namespace, labels)))
+    out.file(f"{root}/{policies.NAMESPACE}", manifest_file(policies.namespace(namespace, labels)))
     resources = [policies.NAMESPACE]
     if plan.kubernetes.network_policies:
         orderers = [o.namespace for o in plan.orderer_orgs]
-        out.file(f"{root}/{policies.NETWORK_POLICIES}", yaml_documents(
+        out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*
             policies.kafka_network_policies(namespace, labels, orderers)))
         resources.append(policies.NETWORK_POLICIES)
-    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", yaml_documents(
+    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
         policies.disruption_budgets(namespace, labels, ["kafka", "zookeeper"])))
     resources.append(policies.DISRUPTION_BUDGETS)
     storage = plan.kubernetes.storage
@@ -111,4 +110,4 @@ def kafka_overlay(ctx: Context, out: Collector, kafka: KafkaCluster) -> None:
         ctx.user_paths else []
     document = kustomization(resources, namespace=namespace, components=components,
                              images=image_entries(plan, ["kafka", "zoo_keeper"]))
-    out.file(f"{root}/kustomization.yaml", yaml_file(document))
+    out.file(f"{root}/kustomization.yaml", manifest_file(document))

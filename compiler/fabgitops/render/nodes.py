@@ -30,12 +30,12 @@ from fabgitops.render.common import (
     restricted,
     secret_env,
     storage_patch,
-    yaml_file,
 )
 from fabgitops.render.context import Collector, Context
 from fabgitops.render.exposure import exposure
 from fabgitops.render.identity import IdentityObjects, identity_objects, secret_annotations
 from fabgitops.seal import PlainSecret
+from fabgitops.tree import manifest_file
 from fabgitops.waves import Wave
 
 STATEFULSET_PATCH = "statefulset-patch.yaml"
@@ -101,9 +101,9 @@ def write_node_dir(out: Collector, node: NodeDir) -> str:
         patches.append(rename("Service", node.base, node.name))
     document = kustomization(resources, components=node.components,
                              labels=node_labels(node.labels), patches=patches)
-    out.file(f"{root}/kustomization.yaml", yaml_file(document))
+    out.file(f"{root}/kustomization.yaml", manifest_file(document))
     for name, manifest in files.items():
-        out.file(f"{root}/{name}", yaml_file(manifest))
+        out.file(f"{root}/{name}", manifest_file(manifest))
     return node.name
 
 

@@ -51,14 +51,12 @@ from fabgitops.render.common import (
     image_entries,
     kustomization,
     overlay_dir,
-    yaml_documents,
-    yaml_file,
 )
 from fabgitops.render.context import Collector, Context
 from fabgitops.render.kafka import kafka_overlay
 from fabgitops.render.nodes import orderer_dir, peer_dir
 from fabgitops.seal import PlainSecret
-from fabgitops.tree import FileTree
+from fabgitops.tree import FileTree, manifest_file
 
 TLS_ROOTS = "tls-roots"
 ANCHOR_JOB = "anchor-peers-job.yaml"
@@ -139,7 +137,7 @@ def _channel_config_maps(ctx: Context, out: Collector, org: Org,
                                        f"{channel} do not fit a 1 MiB ConfigMap")])
         out.claim(org.namespace, "ConfigMap", name, f"channel {channel}")
         manifest = config_map(name, org.namespace, labels, binary=jobs.binary_data(artifacts))
-        out.file(f"{root}/{name}.yaml", yaml_file(manifest))
+        out.file(f"{root}/{name}.yaml", manifest_file(manifest))
         files.append(f"{name}.yaml")
     return files
 
@@ -154,7 +152,7 @@ def _tls_roots(ctx: Context, out: Collector, org: Org) -> str:
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
     out.claim(org.namespace, "ConfigMap", TLS_ROOTS, "the TLS roots")
     out.file(f"{overlay_dir(org.namespace)}/{TLS_ROOTS}.yaml",
-             yaml_file(config_map(TLS_ROOTS, org.namespace, labels, data=data)))
+             manifest_file(config_map(TLS_ROOTS, org.namespace, labels, data=data)))
     return f"{TLS_ROOTS}.yaml"
 
 
@@ -162,15 +160,16 @@ def _namespace_objects(ctx: Context, out: Collector, org: Org) -> list[str]:
     plan = ctx.plan
     root = overlay_dir(org.namespace)
     labels = ctx.labels(org, "org", "fabric-org", org.namespace)
-    out.file(f"{root}/{policies.NAMESPACE}", yaml_file(policies.namespace(org.namespace, labels)))
+    out.file(f"{root}/{policies.NAMESPACE}",
+             manifest_file(policies.namespace(org.namespace, labels)))
     resources = [policies.NAMESPACE]
     if plan.kubernetes.network_policies:
         exposed = plan.kubernetes.expose.value != "ClusterIP"
-        out.file(f"{root}/{policies.NETWORK_POLICIES}", yaml_documents(policies.network_policies(
+        out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*policies.network_policies(
             org.namespace, labels, fabric=ctx.fabric_namespaces, roles={"ca", org.kind.value},
             exposed=exposed)))
         resources.append(policies.NETWORK_POLICIES)
-    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", yaml_documents(
+    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
         policies.disruption_budgets(org.namespace, labels, [org.kind.value])))
     resources.append(policies.DISRUPTION_BUDGETS)
     return resources
@@ -216,11 +215,11 @@ def _org_overlay(ctx: Context, out: Collector, org: Org) -> None:
         job = jobs.anchor_peers(plan, org, ctx.labels(org, "job", "fabric-tools",
                                                        org.namespace), admin.msp_volume, channels)
         out.claim(org.namespace, "Job", job["metadata"]["name"], "the anchor peer update")
-        out.file(f"{root}/{ANCHOR_JOB}", yaml_file(job))
+        out.file(f"{root}/{ANCHOR_JOB}", manifest_file(job))
         resources.append(ANCHOR_JOB)
     resources += sorted(directories)
     components = [USER_PATCHES] if f"{root}/{USER_PATCHES}/kustomization.yaml" in \
         ctx.user_paths else []
     document = kustomization(resources, namespace=org.namespace, components=components,
                              images=image_entries(plan, _images(plan, org)))
-    out.file(f"{root}/kustomization.yaml", yaml_file(document))
+    out.file(f"{root}/kustomization.yaml", manifest_file(document))

@@ -13,9 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fabgitops import yamlio
-from fabgitops.tree import generated_yaml
-
 RandomBytes = Callable[[int], bytes]
 """An injected source of randomness: ``random(n)`` returns ``n`` random bytes (``os.urandom``)."""
 
@@ -113,11 +110,6 @@ def plain_secret_manifest(secret: PlainSecret) -> dict[str, Any]:
         "type": secret.type,
         "data": data,
     }
-
-
-def manifest_file(manifest: Mapping[str, Any]) -> bytes:
-    """Serialize one manifest as a generated YAML file (header, sorted keys)."""
-    return generated_yaml(yamlio.dump(dict(manifest)))
 
 
 def take(random: RandomBytes, size: int) -> bytes:

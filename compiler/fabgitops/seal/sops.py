@@ -17,8 +17,9 @@ The output is what ``sops --encrypt --age R1,R2 --encrypted-regex '^(data|string
 - ``stores/stores.go``: the ``Metadata`` struct (``age``, ``lastmodified``, ``mac``,
   ``encrypted_regex``, ``mac_only_encrypted``, ``version``).
 
-Keys are written sorted (yamlio), which is also Kustomize's output order: with
-``mac_only_encrypted`` the built output still decrypts after Kustomize edits metadata.
+With ``mac_only_encrypted`` the MAC covers only the ``data`` values, in the order of their
+keys, which the manifest writer (yamlio) and Kustomize's output both keep sorted: the file
+still decrypts after Kustomize edits metadata or moves the top-level keys.
 """
 
 from __future__ import annotations
@@ -38,11 +39,10 @@ from fabgitops.errors import EnvironmentProblem
 from fabgitops.seal.secret import (
     PlainSecret,
     RandomBytes,
-    manifest_file,
     plain_secret_manifest,
     take,
 )
-from fabgitops.tree import generated_yaml
+from fabgitops.tree import generated_yaml, manifest_file
 
 ENCRYPTED_REGEX = "^(data|stringData)$"
 SOPS_FORMAT_VERSION = "3.11.0"

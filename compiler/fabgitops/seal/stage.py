@@ -27,10 +27,10 @@ from fabgitops.seal.sealed_secrets import (
     seal_value,
     sealed_secret_manifest,
 )
-from fabgitops.seal.secret import PlainSecret, RandomBytes, manifest_file, plain_secret_manifest
+from fabgitops.seal.secret import PlainSecret, RandomBytes, plain_secret_manifest
 from fabgitops.seal.sops import ENCRYPTED_REGEX, SOPS_FORMAT_VERSION, check_recipients
 from fabgitops.seal.sops import sops_secret_file as _sops_file
-from fabgitops.tree import FileTree, ReadOnlyTree
+from fabgitops.tree import FileTree, ReadOnlyTree, manifest_file
 
 
 @dataclass(frozen=True)
