@@ -27,6 +27,7 @@ from fabgitops.init.write import write_starter
 from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import KEYSTORE, read_tree
 from fabgitops.output.changes import Action
+from fabgitops.parties.commands import export_org_command
 from fabgitops.schema import schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -315,6 +316,9 @@ def inspect(artifact: Path, message_type: str | None) -> None:
     """Print a block or transaction as JSON, like `configtxlator proto_decode`."""
     decoded = channel.inspect(artifact.read_bytes(), message_type)
     click.echo(channel.to_json(decoded), nl=False)
+
+
+cli.add_command(export_org_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

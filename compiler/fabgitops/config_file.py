@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.parties.bundle import OrgBundle
+from fabgitops.parties.read import read_bundles
+from fabgitops.placement.place import place
 from fabgitops.plan import Plan
 from fabgitops.validate import validate
 from fabgitops.yamlio import Document, YamlProblems, parse
@@ -22,6 +26,8 @@ class LoadedConfig:
     document: Document
     plan: Plan
     warnings: tuple[Issue, ...]
+    bundles: Mapping[str, OrgBundle] = field(default_factory=dict)
+    """The checked public bundle of every External org, by org name."""
 
 
 def read_bytes(path: Path) -> bytes:
@@ -74,4 +80,6 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
     except YamlProblems as exc:
         raise ConfigInvalid(exc.issues) from None
     plan, warnings = validate(document)
-    return LoadedConfig(path, raw, document, plan, warnings)
+    # Other parties' orgs enter the plan from their bundles, read beside the config.
+    bundles = read_bundles(plan, path.parent, read=read_document)
+    return LoadedConfig(path, raw, document, place(plan, bundles), warnings, bundles)

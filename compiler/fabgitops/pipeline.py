@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fabgitops import channel, crypto, gitops, render, summary
@@ -27,6 +27,7 @@ from fabgitops.output.changes import (
     generated_paths,
     with_manifest,
 )
+from fabgitops.placement.place import imported_files, own_orgs
 from fabgitops.plan import Plan
 from fabgitops.seal import (
     PlainMethod,
@@ -100,9 +101,11 @@ def prepare(inputs: Inputs, keygen: KeyGen) -> Prepared:
         EnvironmentProblem: the keystore cannot be opened.
     """
     plan = inputs.loaded.plan
-    material = crypto.issue(plan, inputs.current, clock=lambda: inputs.now, keygen=keygen,
-                            identity=inputs.identity.identity, renew=inputs.renew,
-                            credentials=[SEAL_INDEX_KEY])
+    # Keys exist for this party's orgs only; other parties' public material is imported.
+    material = crypto.issue(own_orgs(plan), inputs.current, clock=lambda: inputs.now,
+                            keygen=keygen, identity=inputs.identity.identity,
+                            renew=inputs.renew, credentials=[SEAL_INDEX_KEY])
+    material = replace(material, imported=imported_files(plan, inputs.loaded.bundles))
     return Prepared(inputs, plan, material)
 
 
@@ -132,7 +135,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     user_paths = frozenset(set(current) - generated_paths(current))
     rendered = render.render(plan, material, artifacts, user_paths=user_paths)
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
-    engine = _engine(inputs, plan, notes)
+    engine = _engine(inputs, own_orgs(plan), notes)
     state = summary.network_state(plan, summary.config_digest(inputs.loaded.raw))
     tree = with_manifest(merge(
         bases_tree(), rendered.files, artifacts, sealed.files, material.keystore, engine,

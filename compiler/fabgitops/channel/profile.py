@@ -142,9 +142,9 @@ def org_profile(plan: Plan, org: Org, *, anchors: bool = True) -> OrgProfile:
     endpoints: tuple[str, ...] = ()
     peers: tuple[tuple[str, int], ...] = ()
     if org.kind is NodeKind.ORDERER:
-        endpoints = tuple(str(n.address) for n in org.nodes)
+        endpoints = tuple(str(n.channel_address) for n in org.nodes)
     elif anchors:
-        peers = tuple((org.node(h).address.host, org.node(h).address.port)
+        peers = tuple((org.node(h).channel_address.host, org.node(h).channel_address.port)
                       for h in org.anchor_peers)
     return OrgProfile(name=org.name, msp_id=org.msp_id, msp_dir=f"{org.crypto_dir}/msp",
                       policies=dict(org.policies), anchor_peers=peers,
@@ -201,7 +201,7 @@ def _consenters(plan: Plan, material: Mapping[str, bytes]) -> tuple[Consenter, .
         base = f"{org.crypto_dir}/orderers/{cn}"
         tls = _material(material, f"{base}/tls/server.crt")
         out.append(Consenter(
-            host=node.address.host, port=node.address.port, msp_id=org.msp_id,
+            host=node.channel_address.host, port=node.channel_address.port, msp_id=org.msp_id,
             identity=_material(material, f"{base}/msp/signcerts/{cn}-cert.pem"),
             client_tls_cert=tls, server_tls_cert=tls))
     return tuple(out)

@@ -7,7 +7,7 @@ files, an org's verifying MSP, the CA server's pairs, a credential) rather than 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from fabgitops.crypto import msp
@@ -32,6 +32,9 @@ class CryptoMaterial:
     credentials: Mapping[str, str]
     notes: tuple[Note, ...] = ()
     """What this compile created, reissued, retired or restored, and warnings."""
+    imported: Mapping[str, bytes] = field(default_factory=dict)
+    """Other parties' public material (``fabgitops.parties``) in cryptogen's layout: their
+    verifying MSPs and nodes' certificates, never a key."""
 
     def __repr__(self) -> str:
         return f"CryptoMaterial(orgs={list(self.orgs)!r}, {len(self.keystore)} keystore files)"
@@ -42,6 +45,7 @@ class CryptoMaterial:
         out: dict[str, bytes] = {}
         for org in self.orgs.values():
             out.update(msp.org_files(org))
+        out.update(self.imported)
         return out
 
     @cached_property
@@ -87,6 +91,13 @@ class CryptoMaterial:
     def signing_ca(self, org: Org | str) -> CertKey:
         """The org's signing CA pair, which its fabric-ca-server serves."""
         return self.org(org).ca
+
+    def tls_root_pem(self, org: Org) -> bytes:
+        """The org's TLS CA certificate: its own TLS CA, or an imported org's ``tlscacerts``."""
+        if org.name in self.orgs:
+            return self.orgs[org.name].tlsca.cert_pem
+        prefix = f"{org.crypto_dir}/msp/tlscacerts/"
+        return b"".join(c for p, c in sorted(self.imported.items()) if p.startswith(prefix))
 
     def tls_ca(self, org: Org | str) -> CertKey:
         """The org's TLS CA pair."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fabgitops.model import Cluster, ClusterConfig, Organization
+from fabgitops.plan import Org, Plan
 
 IN_CLUSTER = Cluster(name="in-cluster")
 """The implicit cluster of a network without ``Kubernetes.Clusters``: the one its Argo CD or
@@ -49,3 +50,15 @@ def spans_clusters(config: ClusterConfig) -> bool:
     (which always run elsewhere). Channel configs then carry external addresses only."""
     used = {cluster_of(config, org).name for _, org in indexed_orgs(config) if not org.external}
     return len(used) > 1 or multi_party(config)
+
+
+def org_cluster(plan: Plan, org: Org) -> Cluster:
+    """The cluster a planned org runs on (as :func:`cluster_of`)."""
+    clusters = plan.kubernetes.clusters or (IN_CLUSTER,)
+    return next((c for c in clusters if c.name == org.cluster), clusters[0])
+
+
+def plan_spans_clusters(plan: Plan) -> bool:
+    """:func:`spans_clusters` of a plan."""
+    used = {org_cluster(plan, o).name for o in plan.orgs if not o.external}
+    return len(used) > 1 or any(o.external for o in plan.orgs)

@@ -195,6 +195,9 @@ class _Builder:
             msp_id_configured=org.msp_id is not None,
             anchor_peers_configured=isinstance(org, model.PeerOrg) and
             org.anchor_peers is not None,
+            external=org.external,
+            bundle=org.bundle,
+            cluster=org.cluster,
         )
 
     def expand_nodes(self, org: model.Organization, kind: NodeKind,

@@ -156,6 +156,14 @@ class Node:
     """Container port -> NodePort, in NodePort mode."""
     source: Source
     """The ``Specs`` entry or the ``Template`` the node comes from."""
+    advertised: Endpoint | None = None
+    """The address channel configs carry (anchor peers, orderer endpoints, consenters) when
+    nodes dial across clusters (``fabgitops.placement``); None: ``address``."""
+
+    @property
+    def channel_address(self) -> Endpoint:
+        """What channel configs name this node by."""
+        return self.advertised or self.address
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,13 @@ class Org:
     """``MSPID`` is written in the config (else it is the default ``<Name>MSP``)."""
     anchor_peers_configured: bool
     """``AnchorPeers`` is written in the config (else it is the first peer)."""
+    external: bool = False
+    """Another party runs the org (``fabgitops.parties``): it is in channel configs, but this
+    party renders nothing of it and holds none of its keys."""
+    bundle: str | None = None
+    """An External org's bundle file, relative to the cluster-config."""
+    cluster: str | None = None
+    """The ``Kubernetes.Clusters`` entry the org runs on (None: the first, or the only one)."""
 
     @property
     def admin(self) -> Identity:

@@ -33,7 +33,7 @@ class Context:
     @property
     def fabric_namespaces(self) -> tuple[str, ...]:
         """Every org namespace, sorted: the sources the nodes' NetworkPolicies admit."""
-        return tuple(sorted({o.namespace for o in self.plan.orgs}))
+        return tuple(sorted({o.namespace for o in self.plan.orgs if not o.external}))
 
     def labels(self, org: Org | str, role: str, name: str, instance: str,
                node_label: str | None = None) -> Labels:

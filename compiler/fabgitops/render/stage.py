@@ -98,7 +98,8 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: Mapping[str, bytes],
     ctx = Context(plan, material, artifacts, frozenset(user_paths))
     out = Collector()
     for org in plan.orgs:
-        _org_overlay(ctx, out, org)
+        if not org.external:  # another party renders its own orgs
+            _org_overlay(ctx, out, org)
     if plan.kafka is not None:
         kafka_overlay(ctx, out, plan.kafka)
     return Rendered(dict(sorted(out.files.items())),
@@ -146,8 +147,8 @@ def _tls_roots(ctx: Context, out: Collector, org: Org) -> str:
     """Every org's TLS CA certificate (``<MSPID>.pem``) and the orderer orgs' in one bundle
     (``orderers.pem``, for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
     plan, material = ctx.plan, ctx.material
-    data = {f"{o.msp_id}.pem": material.tls_ca(o).cert_pem.decode() for o in plan.orgs}
-    data["orderers.pem"] = "".join(material.tls_ca(o).cert_pem.decode()
+    data = {f"{o.msp_id}.pem": material.tls_root_pem(o).decode() for o in plan.orgs}
+    data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
     out.claim(org.namespace, "ConfigMap", TLS_ROOTS, "the TLS roots")

@@ -40,7 +40,8 @@ def _type(ctx: RuleContext) -> Iterator[Issue]:
                         "to '2.5' or use etcdraft or BFT")
     if kind is ConsensusType.BFT and version is FabricVersion.V2_5:
         yield ctx.error(where, "BFT needs Fabric 3.x: set Network.FabricVersion to '3.1'")
-    if plan.peer_orgs and count == 0:
+    # An External org's orderers are in its bundle, which is read after these rules.
+    if plan.peer_orgs and count == 0 and not any(o.external for o in plan.orderer_orgs):
         yield ctx.error(("OrdererOrgs",), "the network has no orderer: add an orderer org with "
                         "Template.Count or Specs")
     if kind is ConsensusType.BFT and 0 < count < BFT_MIN_ORDERERS:
@@ -57,7 +58,7 @@ def _type(ctx: RuleContext) -> Iterator[Issue]:
         # encoder.go NewOrdererOrgGroup: with the V3_0 channel capability every orderer org
         # must list its orderer endpoints, so it needs at least one orderer.
         for org in plan.orderer_orgs:
-            if not org.nodes:
+            if not org.nodes and not org.external:
                 yield ctx.error(org.source.path, f"orderer org {org.name!r} has no orderers: "
                                 "Fabric 3.x channels need every orderer org's endpoints (set "
                                 "Template.Count or Specs)")

@@ -87,7 +87,7 @@ def _org(ctx: RuleContext, org: Org) -> Iterator[Issue]:
     yield from _hosts(ctx, org)
     if org.anchor_peers_configured:
         yield from _anchor_peers(ctx, org)
-    if org.kind is NodeKind.PEER and not org.nodes:
+    if org.kind is NodeKind.PEER and not org.nodes and not org.external:
         yield ctx.warning(org.source.path, f"peer org {org.name!r} has no peers (set "
                           "Template.Count or Specs)")
 
