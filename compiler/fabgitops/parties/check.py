@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pydantic
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from pydantic_core import ErrorDetails
 
 from fabgitops.errors import Issue
 from fabgitops.parties.bundle import MSP_PATH_PATTERN, BundleNode, OrgBundle
@@ -38,7 +39,13 @@ def parse_bundle(doc: Document) -> OrgBundle | list[Issue]:
     try:
         return OrgBundle.model_validate_json(json.dumps(doc.data))
     except pydantic.ValidationError as exc:
-        return [doc.issue(tuple(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        return [doc.issue(tuple(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
+
+
+def _message(error: ErrorDetails) -> str:
+    if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] == ("Endpoint",):
+        return f"{error['input']!r} is not host:port (a lowercase DNS name or IP, and a port)"
+    return error["msg"]
 
 
 def entry_issues(org: Org, bundle: OrgBundle) -> Iterator[Issue]:
