@@ -27,7 +27,7 @@ from fabgitops.init.write import write_starter
 from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import KEYSTORE, read_tree
 from fabgitops.output.changes import Action
-from fabgitops.parties.commands import export_org_command
+from fabgitops.parties.commands import export_org_command, verify_channel_command
 from fabgitops.schema import schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -319,6 +319,7 @@ def inspect(artifact: Path, message_type: str | None) -> None:
 
 
 cli.add_command(export_org_command)
+cli.add_command(verify_channel_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

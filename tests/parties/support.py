@@ -4,9 +4,13 @@ generator, exchanging only bundle files."""
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fabgitops import cli
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.deliver import Mode, Outcome, read_material, run
 from fabgitops.gather import Environment, Request
@@ -57,6 +61,13 @@ class Party:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
+    def verify_channel(self, block: Path, *, adopt: bool = False) -> int:
+        """``fabgitops verify-channel BLOCK`` as this party (its identity, its repository)."""
+        args = ["verify-channel", str(block), "-c", str(self.config)]
+        with _environ(FABGITOPS_AGE_IDENTITY=self.identity.secret_keys[0],
+                      HOME=str(self.root.parent / f"{self.name}-home")):
+            return cli.run([*args, "--adopt"] if adopt else args)
+
     def files(self) -> dict[str, bytes]:
         """Every file under the party's directory (config, bundles and output)."""
         return {str(p.relative_to(self.root)): p.read_bytes()
@@ -74,3 +85,17 @@ def private_key_forms(material: CryptoMaterial) -> dict[str, list[bytes]]:
                         if line and not line.startswith(b"-----"))
         forms[path] = [content, base64.b64encode(content), body[:48]]
     return forms
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

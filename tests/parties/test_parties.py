@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fabgitops.deliver import Mode
+from fabgitops.errors import ExitCode
 from fabgitops.output.apply import read_tree
 from tests.parties.support import Party, private_key_forms
 
@@ -52,23 +53,22 @@ def own(name: str, domain: str) -> str:
             "    Template: {Count: 1}\n")
 
 
-@pytest.fixture
-def three(tmp_path: Path) -> tuple[Party, Party, Party]:
-    """Alpha runs the orderer and Org1, beta Org2, gamma Org3; all in channel mychannel."""
-    alpha, beta, gamma = (Party(n, tmp_path / n) for n in ("alpha", "beta", "gamma"))
-    alpha.write_config(ALPHA % {"org2": "", "org3": ""})
+def step_one(text: str) -> str:
+    """A party's first config: no channel yet (its keys exist before any genesis block)."""
+    return text + "Channels: []\n"
+
+
+def form(alpha: Party, beta: Party, gamma: Party) -> None:
+    """Alpha runs the orderer and Org1, beta Org2, gamma Org3. Each first compiles its own orgs
+    and exports their bundles; then alpha, the genesis author, compiles mychannel with every
+    org, and beta and gamma verify and adopt alpha's genesis block."""
+    alpha.write_config(step_one(ALPHA % {"org2": "", "org3": ""}))
     alpha.compile()
     for party in (beta, gamma):
         alpha.export("Orderer1", party)
         alpha.export("Org1", party)
-    beta.write_config(OTHER % {"peers": own("Org2", "org2") + ORG3_EXTERNAL.replace(
-        "External", "External"), "cluster": "beta"})
-    gamma.write_config(OTHER % {"peers": ORG2_EXTERNAL + own("Org3", "org3"),
-                                "cluster": "gamma"})
-    # Beta and gamma need each other's bundles before their first compile: export reads only
-    # the keystore, so each compiles its own org first, without the other.
-    beta.write_config(OTHER % {"peers": own("Org2", "org2"), "cluster": "beta"})
-    gamma.write_config(OTHER % {"peers": own("Org3", "org3"), "cluster": "gamma"})
+    beta.write_config(step_one(OTHER % {"peers": own("Org2", "org2"), "cluster": "beta"}))
+    gamma.write_config(step_one(OTHER % {"peers": own("Org3", "org3"), "cluster": "gamma"}))
     beta.compile()
     gamma.compile()
     beta.export("Org2", alpha)
@@ -79,9 +79,19 @@ def three(tmp_path: Path) -> tuple[Party, Party, Party]:
     beta.write_config(OTHER % {"peers": own("Org2", "org2") + ORG3_EXTERNAL, "cluster": "beta"})
     gamma.write_config(OTHER % {"peers": ORG2_EXTERNAL + own("Org3", "org3"),
                                 "cluster": "gamma"})
-    for party in (alpha, beta, gamma):
+    alpha.compile()
+    genesis = alpha.root / "channels/mychannel/genesis.block"
+    for party in (beta, gamma):
+        assert party.verify_channel(genesis, adopt=True) == ExitCode.OK
         party.compile()
-    return alpha, beta, gamma
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> tuple[Party, Party, Party]:
+    """Three parties that formed mychannel (see ``form``)."""
+    parties = tuple(Party(n, tmp_path / n) for n in ("alpha", "beta", "gamma"))
+    form(*parties)
+    return parties  # type: ignore[return-value]
 
 
 def test_each_party_renders_only_its_own_orgs(three: tuple[Party, Party, Party]) -> None:
@@ -96,6 +106,8 @@ def test_each_party_renders_only_its_own_orgs(three: tuple[Party, Party, Party])
 
 def test_every_party_compiles_the_same_channel_config(three: tuple[Party, Party, Party]
                                                       ) -> None:
+    blocks = {(p.root / "channels/mychannel/genesis.block").read_bytes() for p in three}
+    assert len(blocks) == 1
     configs = {p.name: (p.root / "channels/mychannel/config.yaml").read_text() for p in three}
     assert configs["alpha"] == configs["beta"] == configs["gamma"]
     text = configs["alpha"]
@@ -133,3 +145,19 @@ def test_no_party_holds_another_partys_private_key(three: tuple[Party, Party, Pa
 def test_recompiling_any_party_changes_nothing(three: tuple[Party, Party, Party]) -> None:
     for party in three:
         assert not party.compile(Mode.CHECK).compiled.changes, party.name
+
+
+def test_verify_channel_lists_differences_and_never_adopts_them(
+        three: tuple[Party, Party, Party], capsys: pytest.CaptureFixture[str]) -> None:
+    alpha, beta, _ = three
+    genesis = alpha.root / "channels/mychannel/genesis.block"
+    assert beta.verify_channel(genesis) == ExitCode.OK
+    # Beta's config now says another batch timeout: alpha's block is not what beta describes.
+    beta.config.write_text(beta.config.read_text() + "Consensus: {BatchTimeout: 3s}\n")
+    before = (beta.root / "channels/mychannel/genesis.block").read_bytes()
+    capsys.readouterr()
+    assert beta.verify_channel(genesis, adopt=True) == ExitCode.OUT_OF_DATE
+    err = capsys.readouterr().err
+    assert "BatchTimeout" in err and "'2s' -> '3s'" in err, err
+    assert (beta.root / "channels/mychannel/genesis.block").read_bytes() == before
+    assert beta.verify_channel(alpha.root / "cluster-config.yaml") == ExitCode.USAGE

@@ -113,6 +113,8 @@ def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner
     """Every org admin with a key, orderer orgs first: who can sign channel updates."""
     out = []
     for org in plan.orgs:
+        if org.external:  # another party holds its admin key
+            continue
         name = org.admin.common_name
         base = f"{org.crypto_dir}/users/{name}/msp"
         cert = material.get(f"{base}/signcerts/{name}-cert.pem")

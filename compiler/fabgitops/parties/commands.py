@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from fabgitops import deliver
-from fabgitops.errors import EnvironmentProblem
+from fabgitops.channel.paths import genesis_block_path, updates_dir
+from fabgitops.errors import EnvironmentProblem, ExitCode
 from fabgitops.gather import Environment, Request
 from fabgitops.output.apply import write_durably
 from fabgitops.parties.bundle import bundle_bytes
 from fabgitops.parties.export import export_bundle
+from fabgitops.parties.genesis import verify_genesis
 
 _config = click.option("-c", "--config", "config_path", default="cluster-config.yaml",
                        show_default=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -52,3 +56,58 @@ def export_org_command(org: str, config_path: Path, repo: Path | None,
     except OSError as exc:
         raise EnvironmentProblem(f"cannot write {target}: {exc.strerror}") from None
     click.echo(f"{target}: bundle of {bundle.name} ({len(bundle.nodes)} node(s))", err=True)
+
+
+@click.command("verify-channel")
+@click.argument("block", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@_config
+@_repo
+@_identity
+@click.option("--channel", help="Channel name (default: the block's channel).")
+@click.option("--adopt", is_flag=True,
+              help="After a match, make BLOCK this party's genesis block of the channel "
+                   "(channels/<channel>/genesis.block), so that every party's peers join with "
+                   "the same bytes; then run fabgitops compile.")
+def verify_channel_command(block: Path, config_path: Path, repo: Path | None,
+                           age_identity: Path | None, channel: str | None, adopt: bool) -> None:
+    """Check that BLOCK, a channel genesis block compiled by another party, is exactly the
+    genesis block this party's config describes (every org's MSP, policy, endpoint and
+    consenter). Exits 0 when it is, 4 when it differs (listing the differences)."""
+    request = Request(config_path, repo, None, age_identity)
+    prepared = deliver.read_material(request, Environment.system())
+    verdict = verify_genesis(prepared.plan, prepared.material.files, block.read_bytes(),
+                             channel)
+    if verdict.problem is not None:
+        raise click.UsageError(f"{block}: {verdict.problem}")
+    if not verdict.matches:
+        click.echo(f"{block} is not the genesis block of {verdict.channel} that "
+                   f"{config_path} describes:", err=True)
+        for line in verdict.differences:
+            click.echo(f"  {line}", err=True)
+        raise click.exceptions.Exit(ExitCode.OUT_OF_DATE)
+    digest = hashlib.sha256(block.read_bytes()).hexdigest()
+    click.echo(f"{block}: the genesis block of {verdict.channel} matches {config_path} "
+               f"(sha256 {digest})", err=True)
+    if adopt:
+        target = adopt_genesis(request.root, verdict.channel, block.read_bytes(),
+                               prepared.inputs.current)
+        click.echo(f"{target}: adopted; run fabgitops compile", err=True)
+
+
+def adopt_genesis(root: Path, channel: str, block: bytes, current: Mapping[str, bytes]
+                  ) -> Path:
+    """Write a verified genesis block as the channel's genesis block.
+
+    Raises:
+        EnvironmentProblem: the channel already has updates (its block 0 is in use), or the
+            file cannot be written.
+    """
+    if any(p.startswith(updates_dir(channel) + "/") for p in current):
+        raise EnvironmentProblem(f"channel {channel} already has updates in {updates_dir(channel)}"
+                                 ": its genesis block is in use and cannot be replaced")
+    target = root / genesis_block_path(channel)
+    try:
+        write_durably(target, block)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write {target}: {exc.strerror}") from None
+    return target
