@@ -81,5 +81,5 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
         raise ConfigInvalid(exc.issues) from None
     plan, warnings = validate(document)
     # Other parties' orgs enter the plan from their bundles, read beside the config.
-    bundles = read_bundles(plan, path.parent, read=read_document)
+    bundles = read_bundles(plan, document, path.parent, read=read_document)
     return LoadedConfig(path, raw, document, place(plan, bundles), warnings, bundles)

@@ -48,23 +48,19 @@ def _message(error: ErrorDetails) -> str:
     return error["msg"]
 
 
-def entry_issues(org: Org, bundle: OrgBundle) -> Iterator[Issue]:
+def entry_issues(config_doc: Document, org: Org, bundle: OrgBundle) -> Iterator[Issue]:
     """The cluster-config entry and the bundle must describe the same org."""
     if bundle.name != org.name:
-        yield _at(org, "Name", f"the bundle is for org {bundle.name!r}, not {org.name!r}")
+        yield config_doc.issue(org.source.at("Name"),
+                               f"the bundle is for org {bundle.name!r}, not {org.name!r}")
     if bundle.kind != org.kind.value:
         section = "PeerOrgs" if bundle.kind == "peer" else "OrdererOrgs"
         yield org.source.issue(f"the bundle describes a {bundle.kind} org; list it under "
                                f"{section}")
     if bundle.domain != org.domain:
-        yield _at(org, "Domain", f"the bundle's Domain is {bundle.domain!r}")
+        yield config_doc.issue(org.source.at("Domain"), f"the bundle's Domain is {bundle.domain!r}")
     if org.msp_id_configured and bundle.msp_id != org.msp_id:
-        yield _at(org, "MSPID", f"the bundle's MSPID is {bundle.msp_id!r}")
-
-
-def _at(org: Org, key: str, message: str) -> Issue:
-    source = org.source
-    return Issue(source.file, source.line, source.column, source.at(key), message)
+        yield config_doc.issue(org.source.at("MSPID"), f"the bundle's MSPID is {bundle.msp_id!r}")
 
 
 def content_issues(doc: Document, bundle: OrgBundle) -> Iterator[Issue]:

@@ -16,7 +16,7 @@ from fabgitops.plan import Plan
 from fabgitops.yamlio import Document
 
 
-def read_bundles(plan: Plan, base: Path, *,
+def read_bundles(plan: Plan, config_doc: Document, base: Path, *,
                  read: Callable[[Path], Document]) -> Mapping[str, OrgBundle]:
     """The checked bundle of every external org, by org name.
 
@@ -33,8 +33,9 @@ def read_bundles(plan: Plan, base: Path, *,
             continue
         file = base / org.bundle
         if not file.is_file():
-            issues.append(org.source.issue(f"no bundle file {file}: ask {org.name}'s party for "
-                                           f"the output of `fabgitops export-org {org.name}`"))
+            issues.append(config_doc.issue(org.source.at("Bundle"), f"no bundle file {file}: "
+                                           f"ask {org.name}'s party for the output of "
+                                           f"`fabgitops export-org {org.name}`"))
             continue
         try:
             doc = read(file)
@@ -48,7 +49,7 @@ def read_bundles(plan: Plan, base: Path, *,
             issues += found + parsed
             continue
         found += content_issues(doc, parsed)
-        found += entry_issues(org, parsed)
+        found += entry_issues(config_doc, org, parsed)
         issues += found
         if not found:
             bundles[org.name] = parsed
