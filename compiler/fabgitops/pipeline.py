@@ -138,7 +138,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     engine = _engine(inputs, own_orgs(plan), notes)
     state = summary.network_state(plan, summary.config_digest(inputs.loaded.raw))
     tree = with_manifest(merge(
-        bases_tree(), rendered.files, artifacts, sealed.files, material.keystore, engine,
+        bases_tree(), rendered.files, artifacts.files(), sealed.files, material.keystore, engine,
         _sops_files(plan, rendered.secrets),
         {summary.STATE: summary.state_bytes(state), SEAL_INDEX: dumps(sealed.index),
          GITIGNORE: f"{GENERATED_HEADER}lock\njournal.json\n".encode()},

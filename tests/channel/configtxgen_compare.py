@@ -157,7 +157,8 @@ def compare(config_path: Path, fabric_bin: Path, work: Path) -> int:
     root = work / "crypto-config"
     material = {p.relative_to(root).as_posix(): p.read_bytes()
                 for p in root.rglob("*") if p.is_file()}
-    ours = build_artifacts(plan, material, {}, clock=lambda: datetime.now(UTC), rng=os.urandom)
+    ours = build_artifacts(plan, material, {}, clock=lambda: datetime.now(UTC),
+                           rng=os.urandom).files()
     (work / "configtx.yaml").write_text(yamlio.dump(_configtx(plan)))
     env = {**os.environ, "FABRIC_CFG_PATH": str(work), "FABRIC_LOGGING_SPEC": "error"}
     gen = fabric_bin / "configtxgen"

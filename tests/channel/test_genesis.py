@@ -35,7 +35,7 @@ SMARTBFT_DEFAULTS = {
 
 def _block(network: Network, channel: str) -> bytes:
     plan, material = network
-    return build_artifacts(plan, material, {}, clock=clock, rng=counter_rng())[
+    return build_artifacts(plan, material, {}, clock=clock, rng=counter_rng()).files()[
         genesis_block_path(channel)]
 
 

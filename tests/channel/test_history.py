@@ -60,7 +60,8 @@ class Net:
         self.text = text
         self.plan = make_plan(text)
         self.material = _material(self.plan)
-        self.tree = build_artifacts(self.plan, self.material, {}, clock=clock, rng=counter_rng())
+        self.tree = build_artifacts(self.plan, self.material, {}, clock=clock,
+                                    rng=counter_rng()).files()
 
     def change(self, old: str, new: str, *, count: int = 1) -> dict[str, bytes]:
         assert self.text.count(old) >= 1, old
@@ -68,7 +69,7 @@ class Net:
         self.plan = make_plan(self.text)
         self.material = _material(self.plan, self.material)
         self.tree = build_artifacts(self.plan, self.material, self.tree, clock=clock,
-                                    rng=counter_rng())
+                                    rng=counter_rng()).files()
         return self.tree
 
     def updates(self, channel: str = "mychannel") -> list[str]:

@@ -21,7 +21,7 @@ def _artifacts(network: Network) -> dict[str, bytes]:
     from fabgitops.channel import build_artifacts
 
     plan, material = network
-    files = build_artifacts(plan, material, {}, clock=clock, rng=counter_rng())
+    files = build_artifacts(plan, material, {}, clock=clock, rng=counter_rng()).files()
     return {p: v for p, v in files.items() if p.endswith((".block", ".tx"))}
 
 

@@ -32,7 +32,7 @@ Network = tuple[Plan, dict[str, bytes]]
 
 def _build(network: Network, current: dict[str, bytes] | None = None) -> dict[str, bytes]:
     plan, material = network
-    return build_artifacts(plan, material, current or {}, clock=clock, rng=counter_rng())
+    return build_artifacts(plan, material, current or {}, clock=clock, rng=counter_rng()).files()
 
 
 def test_participation_paths(networks: dict[str, Network]) -> None:
@@ -41,6 +41,24 @@ def test_participation_paths(networks: dict[str, Network]) -> None:
         "channels/one/config.yaml", "channels/one/genesis.block"]
     assert genesis_block_path("mychannel") == "channels/mychannel/genesis.block"
     assert readable_path("channels/mychannel/genesis.block") == "channels/mychannel/config.yaml"
+
+
+def test_artifacts_are_typed_by_what_they_are(networks: dict[str, Network]) -> None:
+    plan, material = networks["kafka-2.5"]
+    artifacts = build_artifacts(plan, material, {}, clock=clock, rng=counter_rng())
+    files = artifacts.files()
+    assert artifacts.uses_system_channel
+    orderer_org, org1 = plan.orderer_orgs[0], plan.peer_orgs[0]
+    assert artifacts.for_org(orderer_org) == {
+        "system-channel": {"genesis.block": files[SYSTEM_CHANNEL_BLOCK]}}
+    assert artifacts.for_org(org1)["mychannel"] == {
+        "channel.tx": files[channel_tx_path("mychannel")],
+        "anchors.tx": files[anchors_tx_path("mychannel", org1.msp_id)]}
+    plan, material = networks["bft-3.1"]
+    artifacts = build_artifacts(plan, material, {}, clock=clock, rng=counter_rng())
+    assert not artifacts.uses_system_channel
+    assert {c: sorted(f) for c, f in artifacts.for_org(plan.peer_orgs[0]).items()} == {
+        c: ["genesis.block"] for c in plan.peer_orgs[0].channels}
 
 
 def test_system_channel_paths(networks: dict[str, Network]) -> None:
@@ -92,10 +110,10 @@ def test_recompile_without_changes_is_byte_identical(networks: dict[str, Network
     plan, material = networks[scenario]
     first = _build(networks[scenario])
     later = datetime(2030, 1, 1, tzinfo=UTC)
-    again = build_artifacts(plan, material, first, clock=lambda: later, rng=os.urandom)
+    again = build_artifacts(plan, material, first, clock=lambda: later, rng=os.urandom).files()
     assert again == first
     # Without the current tree the nonce/timestamp differ: reuse is what makes it stable.
-    fresh = build_artifacts(plan, material, {}, clock=lambda: later, rng=os.urandom)
+    fresh = build_artifacts(plan, material, {}, clock=lambda: later, rng=os.urandom).files()
     assert all(fresh[p] != first[p] for p in first if p.endswith((".block", ".tx")))
 
 
@@ -118,7 +136,7 @@ def test_batch_timeout_changes_only_the_system_channel(networks: dict[str, Netwo
     _, material = networks["solo-2.5"]
     first = _build(networks["solo-2.5"])
     second = build_artifacts(_with_timeout("solo-2.5", "5s"), material, first, clock=clock,
-                             rng=os.urandom)
+                             rng=os.urandom).files()
     # channel.tx and anchor updates carry no Orderer group, so they stay as they are.
     assert _changed(first, second) == {SYSTEM_CHANNEL_BLOCK, "channels/system-channel/config.yaml"}
     assert 'timeout: 5s' in second["channels/system-channel/config.yaml"].decode()
@@ -128,7 +146,7 @@ def test_batch_timeout_change_is_an_update_of_every_channel(networks: dict[str, 
     _, material = networks["etcdraft-3.1"]
     first = _build(networks["etcdraft-3.1"])
     second = build_artifacts(_with_timeout("etcdraft-3.1", "2m"), material, first, clock=clock,
-                             rng=os.urandom)
+                             rng=os.urandom).files()
     # Genesis blocks are history: the change is a new update per channel.
     assert _changed(first, second) == {
         f"channels/{c}/{f}" for c in ("mychannel", "one")
@@ -143,7 +161,7 @@ def test_channel_policy_change_touches_only_that_channel(networks: dict[str, Net
     channels = tuple(dataclasses.replace(c, policies={**c.policies, "Endorsement": endorsement})
                      if c.name == "one" else c for c in plan.channels)
     changed = dataclasses.replace(plan, channels=channels)
-    second = build_artifacts(changed, material, first, clock=clock, rng=os.urandom)
+    second = build_artifacts(changed, material, first, clock=clock, rng=os.urandom).files()
     assert _changed(first, second) == {"channels/one/config.yaml",
                                        "channels/one/updates/0001-endorsement.tx",
                                        "channels/one/updates/0001-endorsement.yaml"}
@@ -162,7 +180,7 @@ def test_artifact_of_another_channel_is_not_reused(networks: dict[str, Network])
     swapped = {**first, genesis_block_path("one"): first[genesis_block_path("mychannel")]}
     with pytest.raises(EnvironmentProblem, match=r"channels/one/genesis\.block is not the genesis "
                        "block of one"):
-        build_artifacts(*networks["etcdraft-2.5"], swapped, clock=clock, rng=os.urandom)
+        build_artifacts(*networks["etcdraft-2.5"], swapped, clock=clock, rng=os.urandom).files()
 
 
 def test_missing_material_is_an_environment_problem(networks: dict[str, Network]) -> None:
@@ -170,12 +188,12 @@ def test_missing_material_is_an_environment_problem(networks: dict[str, Network]
     tls = "ordererOrganizations/orderer/orderers/orderer1.orderer/tls/server.crt"
     with pytest.raises(EnvironmentProblem, match=f"crypto material {tls} is missing"):
         build_artifacts(plan, {k: v for k, v in material.items() if k != tls}, {}, clock=clock,
-                        rng=os.urandom)
+                        rng=os.urandom).files()
     cacert = "peerOrganizations/org2/msp/cacerts/ca.org2-cert.pem"
     with pytest.raises(EnvironmentProblem, match="no CA certificate found in "
                        "peerOrganizations/org2/msp/cacerts"):
         build_artifacts(plan, {k: v for k, v in material.items() if k != cacert}, {},
-                        clock=clock, rng=os.urandom)
+                        clock=clock, rng=os.urandom).files()
 
 
 def test_a_rule_configtxgen_rejects_is_an_internal_error(networks: dict[str, Network]) -> None:
@@ -188,4 +206,4 @@ def test_a_rule_configtxgen_rejects_is_an_internal_error(networks: dict[str, Net
                                                *plan.peer_orgs[1:]))
     with pytest.raises(ProfileRejected, match=r"application org Org1: invalid Signature policy "
                        r"rule \"OR\('x.y'\)\""):
-        build_artifacts(bad, material, {}, clock=clock, rng=os.urandom)
+        build_artifacts(bad, material, {}, clock=clock, rng=os.urandom).files()

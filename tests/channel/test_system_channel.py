@@ -24,7 +24,7 @@ Network = tuple[Plan, dict[str, bytes]]
 
 def _build(network: Network) -> dict[str, bytes]:
     plan, material = network
-    return build_artifacts(plan, material, {}, clock=clock, rng=counter_rng())
+    return build_artifacts(plan, material, {}, clock=clock, rng=counter_rng()).files()
 
 
 @pytest.mark.parametrize("scenario", ["solo-2.5", "kafka-2.5"])
@@ -123,7 +123,7 @@ def test_only_orgs_with_anchor_peers_get_an_update(networks: dict[str, Network])
     plan, material = networks["solo-2.5"]
     org2 = dataclasses.replace(plan.peer_orgs[1], anchor_peers=())
     quiet = dataclasses.replace(plan, peer_orgs=(plan.peer_orgs[0], org2))
-    files = build_artifacts(quiet, material, {}, clock=clock, rng=counter_rng())
+    files = build_artifacts(quiet, material, {}, clock=clock, rng=counter_rng()).files()
     assert anchors_tx_path("mychannel", "Org1MSP") in files
     assert anchors_tx_path("mychannel", "Org2-MSP.example") not in files
     assert channel_tx_path("mychannel") in files

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fabgitops import yamlio
-from fabgitops.channel import build_artifacts
+from fabgitops.channel import ChannelArtifacts, build_artifacts
 from fabgitops.config_file import parse_config
 from fabgitops.crypto import CryptoMaterial, SystemKeyGen, issue
 from fabgitops.keystore.identity import AgeIdentity
@@ -34,7 +34,7 @@ class Compiled:
 
     plan: Plan
     material: CryptoMaterial
-    artifacts: FileTree
+    artifacts: ChannelArtifacts
     rendered: Rendered
 
 
@@ -51,7 +51,7 @@ def compile_network(data: Mapping[str, Any], previous: Compiled | None = None,
     keystore = previous.material.keystore if previous else {}
     material = issue(plan, keystore, clock=lambda: NOW, keygen=SystemKeyGen(),
                      identity=IDENTITY)
-    current = previous.artifacts if previous else {}
+    current = previous.artifacts.files() if previous else {}
     artifacts = build_artifacts(plan, material.files, current, clock=lambda: NOW,
                                 rng=os.urandom)
     return Compiled(plan, material, artifacts,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from fabgitops.render import render
@@ -43,8 +44,9 @@ def test_adding_a_peer_changes_only_its_directory_and_its_org() -> None:
 
 def test_a_changed_block_renames_the_join_jobs() -> None:
     compiled = compile_network(NETWORKS["article"])
-    artifacts = dict(compiled.artifacts)
-    artifacts["channels/mychannel/genesis.block"] += b"\0"
+    blocks = dict(compiled.artifacts.genesis_blocks)
+    blocks["mychannel"] += b"\0"
+    artifacts = dataclasses.replace(compiled.artifacts, genesis_blocks=blocks)
     again = render(compiled.plan, compiled.material, artifacts, user_paths=())
 
     def job_names(files: FileTree) -> set[str]:

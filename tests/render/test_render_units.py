@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from fabgitops import yamlio
+from fabgitops.channel import ChannelArtifacts
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.render import render
 from fabgitops.render.common import image_entries
@@ -80,10 +81,10 @@ def test_a_host_name_clashing_with_generated_names_is_a_config_error(host: str) 
     assert host in caught.value.issues[0].message
 
 
-def test_a_missing_channel_artifact_is_an_environment_problem() -> None:
+def test_a_missing_channel_artifact_is_an_internal_error() -> None:
     compiled = compile_network(NETWORKS["article"])
-    with pytest.raises(EnvironmentProblem, match=r"channels/mychannel/genesis\.block"):
-        render(compiled.plan, compiled.material, {}, user_paths=())
+    with pytest.raises(KeyError, match="mychannel"):
+        render(compiled.plan, compiled.material, ChannelArtifacts(), user_paths=())
 
 
 def test_the_users_patches_component_is_included_only_when_present(tmp_path: Path) -> None:

@@ -3,13 +3,15 @@ builds them, plus a configtxlator-compatible decoder.
 
 Public API:
 
-- :func:`build_artifacts`: the stage (plan + crypto material + current tree -> ``channels/``).
+- :func:`build_artifacts`: the stage (plan + crypto material + current tree ->
+  :class:`ChannelArtifacts`, whose ``files()`` are ``channels/...``).
 - :func:`inspect` / :func:`encode` / :func:`to_json`: ``configtxlator proto_decode`` and
   ``proto_encode`` for blocks and envelopes.
 - :func:`validate_rule`: why configtxgen would reject a policy rule.
 - the output paths, from :mod:`fabgitops.channel.paths`.
 """
 
+from fabgitops.channel.outputs import ChannelArtifacts, OrgArtifacts
 from fabgitops.channel.paths import (
     CHANNELS_DIR,
     SYSTEM_CHANNEL_BLOCK,
@@ -27,7 +29,9 @@ __all__ = [
     "CHANNELS_DIR",
     "SYSTEM_CHANNEL_BLOCK",
     "ArtifactDecodeError",
+    "ChannelArtifacts",
     "Clock",
+    "OrgArtifacts",
     "PolicyRuleError",
     "RandomBytes",
     "anchors_tx_path",

@@ -32,6 +32,7 @@ from fabgitops.channel.envelope import (
 )
 from fabgitops.channel.history import History, Refused, next_update, read_history, with_update
 from fabgitops.channel.msp import MaterialFiles
+from fabgitops.channel.outputs import ChannelArtifacts
 from fabgitops.channel.paths import (
     SYSTEM_CHANNEL_BLOCK,
     anchors_tx_path,
@@ -45,7 +46,6 @@ from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
 from fabgitops.channel.signing import KeyedSigner
 from fabgitops.errors import ConfigInvalid
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
-from fabgitops.tree import FileTree
 
 Clock = Callable[[], datetime]
 """An injected clock (``lambda: datetime.now(UTC)`` in production)."""
@@ -55,7 +55,7 @@ RandomBytes = Callable[[int], bytes]
 
 def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                     current: Mapping[str, bytes], *, clock: Clock,
-                    rng: RandomBytes) -> FileTree:
+                    rng: RandomBytes) -> ChannelArtifacts:
     """Every channel artifact of the network, with a readable YAML beside each one.
 
     Args:
@@ -67,7 +67,8 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
         rng: randomness for the nonce of new blocks.
 
     Returns:
-        The files under ``channels/`` (see ``fabgitops.channel.paths``).
+        The artifacts by what they are, and the files under ``channels/`` (see
+        ``fabgitops.channel.paths``).
 
     Raises:
         EnvironmentProblem: crypto material that a channel needs is missing.
@@ -82,14 +83,16 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                       artifacts.genesis_config(system, material_files))
         for channel in plan.channels:
             creation = profile.channel_creation(plan, channel)
-            builder.envelope(channel_tx_path(channel.name), artifacts.channel_create_update(
-                channel.name, creation, material_files))
+            builder.result.creation_txs[channel.name] = builder.envelope(
+                channel_tx_path(channel.name),
+                artifacts.channel_create_update(channel.name, creation, material_files))
             members = creation.application.organizations if creation.application else ()
             for org in members:
                 if org.anchor_peers:
-                    builder.envelope(anchors_tx_path(channel.name, org.msp_id),
-                                     artifacts.anchor_peers_update(channel.name, creation,
-                                                                   org.name, material_files))
+                    update = artifacts.anchor_peers_update(channel.name, creation, org.name,
+                                                           material_files)
+                    builder.result.anchor_updates[(channel.name, org.msp_id)] = \
+                        builder.envelope(anchors_tx_path(channel.name, org.msp_id), update)
     else:
         signers = admin_signers(plan, material_files)
         for channel in plan.channels:
@@ -106,7 +109,7 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                 raise ConfigInvalid([channel.source.issue(
                     f"channel {channel.name}: Fabric would reject the config update this "
                     f"change needs: {exc}")]) from None
-    return builder.files
+    return builder.result
 
 
 def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner]:
@@ -131,7 +134,8 @@ class _Builder:
         self.current = current
         self.clock = clock
         self.rng = rng
-        self.files: FileTree = {}
+        self.result = ChannelArtifacts()
+        self.files = self.result.written
 
     def _timestamp(self) -> int:
         now = self.clock()
@@ -139,24 +143,28 @@ class _Builder:
             now = now.replace(tzinfo=UTC)
         return int(now.timestamp())
 
-    def _add(self, path: str, data: bytes) -> None:
+    def _add(self, path: str, data: bytes) -> bytes:
         self.files[path] = data
         self.files[readable_path(path)] = readable_yaml(path.rsplit("/", 1)[-1], data)
+        return data
 
     def block(self, path: str, channel_id: str, config: Proto) -> None:
+        self.result.genesis_blocks[channel_id] = self._block(path, channel_id, config)
+
+    def _block(self, path: str, channel_id: str, config: Proto) -> bytes:
         existing = self.current.get(path)
         if existing is not None:
             decoded = read_config_block(existing)
             if decoded is not None and decoded[0] == channel_id and _same(decoded[1], config):
-                self._add(path, existing)
-                return
+                return self._add(path, existing)
         block = genesis_block(channel_id, config.channel_group, timestamp=self._timestamp(),
                               nonce=self.rng(NONCE_SIZE))
-        self._add(path, serialize(block))
+        return self._add(path, serialize(block))
 
     def history(self, past: History, desired: Proto, signers: list[KeyedSigner]) -> None:
         """Keep the genesis block and the updates; add one if ``desired`` differs."""
         self.files[genesis_block_path(past.channel)] = past.genesis
+        self.result.genesis_blocks[past.channel] = past.genesis
         added = next_update(past, desired, signers, timestamp=self._timestamp(), rng=self.rng)
         if added is not None:
             past = with_update(past, added)
@@ -165,16 +173,15 @@ class _Builder:
             self.files[readable_path(item.path)] = update_yaml(past.channel, item)
         self.files[config_yaml_path(past.channel)] = config_yaml(past)
 
-    def envelope(self, path: str, config_update: Proto) -> None:
+    def envelope(self, path: str, config_update: Proto) -> bytes:
         existing = self.current.get(path)
         if existing is not None:
             decoded = read_config_update(existing)
             if (decoded is not None and decoded[0] == config_update.channel_id
                     and _same(decoded[1], config_update)):
-                self._add(path, existing)
-                return
+                return self._add(path, existing)
         envelope = config_update_envelope(config_update, timestamp=self._timestamp())
-        self._add(path, serialize(envelope))
+        return self._add(path, serialize(envelope))
 
 
 def _same(old: Proto, new: Proto) -> bool:

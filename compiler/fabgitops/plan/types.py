@@ -313,6 +313,10 @@ class Plan:
         """The org with this ``Name``."""
         return next(o for o in self.orgs if o.name == name)
 
+    def channel(self, name: str) -> Channel:
+        """The application channel with this name."""
+        return next(c for c in self.channels if c.name == name)
+
     def orderers(self) -> Iterator[tuple[Org, Node]]:
         """Every orderer with its org, in config order."""
         for org in self.orderer_orgs:

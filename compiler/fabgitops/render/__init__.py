@@ -5,6 +5,6 @@ files and the PlainSecrets for the seal stage). The layout is documented in
 :mod:`fabgitops.render.stage`.
 """
 
-from fabgitops.render.stage import Rendered, channel_files, render
+from fabgitops.render.stage import Rendered, render
 
-__all__ = ["Rendered", "channel_files", "render"]
+__all__ = ["Rendered", "render"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fabgitops.channel import ChannelArtifacts
 from fabgitops.crypto import CryptoMaterial
-from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
+from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.model import Expose
-from fabgitops.plan import Org, Plan
+from fabgitops.plan import Org, Plan, Source
 from fabgitops.render.common import Labels
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree
@@ -20,8 +21,8 @@ class Context:
 
     plan: Plan
     material: CryptoMaterial
-    artifacts: Mapping[str, bytes]
-    """The channel stage's files (``channels/<channel>/...``)."""
+    artifacts: ChannelArtifacts
+    """The channel stage's result."""
     user_paths: frozenset[str]
     """Paths of user-owned files in the output (``overlays/<ns>/patches/kustomization.yaml``)."""
 
@@ -41,18 +42,6 @@ class Context:
         namespace = org if isinstance(org, str) else org.namespace
         return Labels(self.plan.network_name, namespace, role, name, instance, node_label)
 
-    def artifact(self, path: str) -> bytes:
-        """A channel artifact.
-
-        Raises:
-            EnvironmentProblem: the channel stage did not produce it.
-        """
-        try:
-            return self.artifacts[path]
-        except KeyError:
-            raise EnvironmentProblem(f"channel artifact {path} is missing; the channel stage "
-                                     "must run before render") from None
-
     def credential(self, name: str) -> bytes:
         """A generated credential (CA admin or CouchDB password).
 
@@ -69,6 +58,8 @@ class Context:
 class Collector:
     """The files and secrets being rendered, with a check that no two objects share a name."""
 
+    sources: Mapping[str, Source]
+    """The org of each namespace, to locate a clash of generated names."""
     files: FileTree = field(default_factory=dict)
     secrets: list[PlainSecret] = field(default_factory=list)
     _owners: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -99,5 +90,7 @@ class Collector:
         if key in self._owners and self._owners[key] != owner:
             message = (f"{kind} {namespace}/{name} would be generated twice (for "
                        f"{self._owners[key]} and {owner}): rename the host")
-            raise ConfigInvalid([Issue("", 0, 0, (), message)])
+            if namespace not in self.sources:
+                raise ValueError(message)
+            raise ConfigInvalid([self.sources[namespace].issue(message)])
         self._owners[key] = owner

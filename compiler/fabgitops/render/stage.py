@@ -30,17 +30,12 @@ kustomizations.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from fabgitops.channel.paths import (
-    SYSTEM_CHANNEL_BLOCK,
-    anchors_tx_path,
-    channel_tx_path,
-    genesis_block_path,
-)
+from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
-from fabgitops.errors import ConfigInvalid, Issue
+from fabgitops.errors import ConfigInvalid
 from fabgitops.model import StateDatabase
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
 from fabgitops.render import jobs, policies
@@ -63,8 +58,6 @@ ANCHOR_JOB = "anchor-peers-job.yaml"
 CONFIG_MAP_LIMIT = 1024 * 1024
 """The API server refuses ConfigMaps larger than 1 MiB."""
 
-ChannelFiles = dict[str, dict[str, bytes]]
-"""Per channel, the artifact files (by ConfigMap key) an org's nodes and Jobs read."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +68,14 @@ class Rendered:
     secrets: tuple[PlainSecret, ...]
 
 
-def render(plan: Plan, material: CryptoMaterial, artifacts: Mapping[str, bytes], *,
+def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
            user_paths: Collection[str]) -> Rendered:
     """Render every org overlay (and the Kafka overlay) of the network.
 
     Args:
         plan: the network.
         material: the crypto stage's result.
-        artifacts: the channel stage's files (``channels/...``).
+        artifacts: the channel stage's result.
         user_paths: paths of the user's files in the output repository; an
             ``overlays/<ns>/patches/kustomization.yaml`` there is included as a Component.
 
@@ -96,7 +89,7 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: Mapping[str, bytes],
         EnvironmentProblem: crypto material, a credential or a channel artifact is missing.
     """
     ctx = Context(plan, material, artifacts, frozenset(user_paths))
-    out = Collector()
+    out = Collector({o.namespace: o.source for o in plan.orgs})
     for org in plan.orgs:
         if not org.external:  # another party renders its own orgs
             _org_overlay(ctx, out, org)
@@ -106,36 +99,20 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: Mapping[str, bytes],
                     tuple(sorted(out.secrets, key=lambda s: s.path)))
 
 
-def channel_files(ctx: Context, org: Org) -> ChannelFiles:
-    """The channel artifacts an org's namespace holds.
-
-    Participation networks: each channel's genesis block (orderers and peers join with it).
-    System-channel networks: the system channel block for orderer orgs; the creation
-    transaction and the org's anchor peer update for peer orgs.
-    """
-    plan = ctx.plan
-    if not plan.consensus.uses_system_channel:
-        return {c: {"genesis.block": ctx.artifact(genesis_block_path(c))} for c in org.channels}
-    if org.kind is NodeKind.ORDERER:
-        return {SYSTEM_CHANNEL: {"genesis.block": ctx.artifact(SYSTEM_CHANNEL_BLOCK)}}
-    out: ChannelFiles = {}
-    for channel in org.channels:
-        out[channel] = {"channel.tx": ctx.artifact(channel_tx_path(channel))}
-        if org.anchor_peers:
-            out[channel]["anchors.tx"] = ctx.artifact(anchors_tx_path(channel, org.msp_id))
-    return out
-
-
 def _channel_config_maps(ctx: Context, out: Collector, org: Org,
-                         channels: ChannelFiles) -> list[str]:
+                         channels: OrgArtifacts) -> list[str]:
     root = overlay_dir(org.namespace)
     labels = ctx.labels(org, "channel", "fabric-channel", org.namespace)
     files = []
     for channel, artifacts in sorted(channels.items()):
         name = jobs.channel_config_map(channel)
         if sum(len(v) * 4 // 3 for v in artifacts.values()) > CONFIG_MAP_LIMIT:
-            raise ConfigInvalid([Issue("", 0, 0, ("Channels",), f"the artifacts of channel "
-                                       f"{channel} do not fit a 1 MiB ConfigMap")])
+            # Measurable only once the artifacts are encoded: located at the channel (the
+            # system channel's at the org).
+            source = ctx.plan.channel(channel).source if channel != SYSTEM_CHANNEL \
+                else org.source
+            raise ConfigInvalid([source.issue(f"the artifacts of channel {channel} do not fit "
+                                              "a 1 MiB ConfigMap")])
         out.claim(org.namespace, "ConfigMap", name, f"channel {channel}")
         manifest = config_map(name, org.namespace, labels, binary=jobs.binary_data(artifacts))
         out.file(f"{root}/{name}.yaml", manifest_file(manifest))
@@ -189,7 +166,7 @@ def _org_overlay(ctx: Context, out: Collector, org: Org) -> None:
     out.claim(org.namespace, "directory", USER_PATCHES, "the user's patches (a Component)")
     resources = _namespace_objects(ctx, out, org)
     resources.append(_tls_roots(ctx, out, org))
-    channels = channel_files(ctx, org)
+    channels = ctx.artifacts.for_org(org)
     resources += _channel_config_maps(ctx, out, org, channels)
     system = plan.consensus.uses_system_channel
     peer_org = org.kind is NodeKind.PEER
