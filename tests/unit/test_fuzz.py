@@ -42,20 +42,23 @@ scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True), st.text(max_size=20),
     st.sampled_from(["2.5", "3.1", "kafka", "BFT", "solo", "10 MB", "2s", "{{.Index}}",
-                     "{{.Nope}}", "NodePort", "Ingress", "peer0", "org1", "Org1"]),
+                     "{{.Nope}}", "NodePort", "Ingress", "peer0", "org1", "Org1", "ed25519",
+                     "ecdsa", "sops", "plain", "flux", "none", "LevelDB"]),
 )
 values = st.recursive(
     scalars,
     lambda inner: st.one_of(st.lists(inner, max_size=3),
                             st.dictionaries(st.sampled_from(["Name", "Domain", "Count", "Type",
-                                                             "Template", "X"]), inner,
+                                                             "Template", "PublicKeyAlgorithm",
+                                                             "X"]), inner,
                                             max_size=3)),
     max_leaves=8,
 )
 KEYS = ["Network", "OrdererOrgs", "PeerOrgs", "Consensus", "Channels", "Kubernetes", "GitOps",
         "Secrets", "Keystore", "Name", "Domain", "Template", "Count", "Start", "Hostname",
         "Specs", "Users", "MSPID", "AnchorPeers", "EnableNodeOUs", "FabricVersion", "Type",
-        "Expose", "NodePort", "BatchSize", "Organizations", "SANS", "CA", "Policies"]
+        "Expose", "NodePort", "BatchSize", "Organizations", "SANS", "CA", "Policies",
+        "PublicKeyAlgorithm", "Mode", "Engine", "StateDatabase", "CommonName"]
 
 
 def check(raw: bytes) -> str:
