@@ -24,8 +24,9 @@ from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.templates import SCHEMA_PATH
 from fabgitops.init.write import write_starter
+from fabgitops.layout import KEYSTORE_PREFIX
 from fabgitops.notes import Note, NoteKind
-from fabgitops.output.apply import KEYSTORE, read_tree
+from fabgitops.output.apply import read_tree
 from fabgitops.output.changes import Action
 from fabgitops.parties.commands import export_org_command, verify_channel_command
 from fabgitops.schema import schema_text
@@ -95,7 +96,7 @@ def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None,
                      now: datetime) -> list[Issue]:
     root = output_dir if output_dir is not None else loaded.path.parent
     days = loaded.plan.keystore.expiry_warning_days
-    keystore = read_tree(root, roots=(KEYSTORE,))
+    keystore = read_tree(root, roots=(KEYSTORE_PREFIX,))
     soon = expiring_in_keystore(keystore, now=now, within_days=days)
     return [
         loaded.document.issue(("Keystore",), f"{item.path} ({item.common_name}) expires on "

@@ -15,9 +15,10 @@ from fabgitops import vcs
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.gather import Environment, Request, gather
 from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
+from fabgitops.layout import JOURNAL, STATE_DIR, is_keystore
 from fabgitops.model import SecretsMode
 from fabgitops.notes import Note
-from fabgitops.output.apply import JOURNAL, KEYSTORE, STATE_DIR, apply, recover
+from fabgitops.output.apply import apply, recover
 from fabgitops.output.lock import locked, reading
 from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
 from fabgitops.summary import commit_message
@@ -117,7 +118,7 @@ def read_material(request: Request, env: Environment) -> Prepared:
     with locked(request.root):
         recover(request.root)
         prepared = prepare(gather(request, env, sealing=False), env.keygen)
-    stored = {p: c for p, c in prepared.inputs.current.items() if p.startswith(KEYSTORE)}
+    stored = {p: c for p, c in prepared.inputs.current.items() if is_keystore(p)}
     if prepared.material.keystore != stored:
         raise EnvironmentProblem("the keystore is not up to date with the config: run "
                                  "fabgitops compile first (export never creates keys)")

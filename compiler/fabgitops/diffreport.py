@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from fabgitops.layout import CHANNELS_DIR, CLUSTERS_DIR, OVERLAYS_DIR, STATE_DIR, is_keystore
 from fabgitops.output.changes import Action, Change, Changeset
 
 MARKDOWN_LIMIT = 60_000
@@ -44,19 +45,19 @@ class ObjectChange:
 def group_of(path: str) -> str:
     """The org (namespace) or area a generated path belongs to."""
     parts = path.split("/")
-    if parts[0] == "overlays" and len(parts) > 1:
+    if parts[0] == OVERLAYS_DIR and len(parts) > 1:
         return f"namespace {parts[1]}"
-    if parts[0] == "channels" and len(parts) > 1:
+    if parts[0] == CHANNELS_DIR and len(parts) > 1:
         return f"channel {parts[1]}"
-    if parts[0] == "clusters":
+    if parts[0] == CLUSTERS_DIR:
         return "gitops"
-    if parts[0] == ".fabgitops":
+    if parts[0] == STATE_DIR:
         return "keystore and state"
     return parts[0]
 
 
 def _secret_file(path: str, content: bytes) -> bool:
-    return path.startswith(".fabgitops/keystore/") or b"kind: SealedSecret" in content or (
+    return is_keystore(path) or b"kind: SealedSecret" in content or (
         b"\nsops:\n" in content) or b"\nkind: Secret\n" in content
 
 
@@ -156,7 +157,7 @@ def channel_updates(changes: Changeset) -> list[str]:
     out: list[str] = []
     for change in changes.changes:
         parts = change.path.split("/")
-        if not (len(parts) == 4 and parts[0] == "channels" and parts[2] == "updates"
+        if not (len(parts) == 4 and parts[0] == CHANNELS_DIR and parts[2] == "updates"
                 and parts[3].endswith(".yaml") and change.action is Action.ADD):
             continue
         try:
@@ -186,7 +187,7 @@ def _unified(changes: Changeset) -> list[str]:
 
 
 def _file_diff(change: Change) -> list[str]:
-    if change.path.startswith(".fabgitops/keystore/"):
+    if is_keystore(change.path):
         what = "certificate" if change.path.endswith(".pem") else "encrypted key or credential"
         return [f"--- {change.path}: {what} {_WORD[change.action]}"]
     if _secret_file(change.path, change.old + change.new):

@@ -10,6 +10,7 @@ gathered. Writing and committing are the caller's choice (``deliver.py``), so ``
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +20,7 @@ from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
 from fabgitops.gather import Inputs
+from fabgitops.layout import GITIGNORE, LOCAL_ONLY, SEAL_INDEX, SOPS_CONFIG, STATE_DIR
 from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.notes import Note
 from fabgitops.output.changes import (
@@ -48,10 +50,7 @@ from fabgitops.seal import (
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import GENERATED_HEADER, FileTree, merge
 
-SEAL_INDEX = ".fabgitops/seal-index.json"
 SEAL_INDEX_KEY = "fabgitops/seal-index-key"
-GITIGNORE = ".fabgitops/.gitignore"
-SOPS_CONFIG = ".sops.yaml"
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
         bases_tree(), rendered.files, artifacts.files(), sealed.files, material.keystore, engine,
         _sops_files(plan, rendered.secrets),
         {summary.STATE: summary.state_bytes(state), SEAL_INDEX: dumps(sealed.index),
-         GITIGNORE: f"{GENERATED_HEADER}lock\njournal.json\n".encode()},
+         GITIGNORE: _gitignore()},
     ))
     changes = changeset(current, tree)
     headline = summary.describe(summary.load_state(current.get(summary.STATE)), state) \
@@ -207,3 +206,9 @@ def _sops_files(plan: Plan, secrets: tuple[PlainSecret, ...]) -> FileTree:
         return {}
     recipients = tuple(plan.secrets.sops.age_recipients)
     return {SOPS_CONFIG: sops_config(recipients, secret_path_regex([s.path for s in secrets]))}
+
+
+def _gitignore() -> bytes:
+    """``.fabgitops/.gitignore``: the local-only state files, relative to it."""
+    names = "".join(posixpath.relpath(p, STATE_DIR) + "\n" for p in LOCAL_ONLY)
+    return f"{GENERATED_HEADER}{names}".encode()

@@ -13,9 +13,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from fabgitops.layout import BASES_DIR
 from fabgitops.tree import GENERATED_HEADER, FileTree
-
-OUTPUT_DIR = "bases"
 
 
 def _root() -> Traversable:
@@ -24,7 +23,7 @@ def _root() -> Traversable:
     except ModuleNotFoundError:
         # Editable installs put compiler/ on sys.path, so the package-dir mapping of the wheel
         # does not apply: read the checkout's bases/ directly.
-        return Path(__file__).resolve().parents[2] / OUTPUT_DIR
+        return Path(__file__).resolve().parents[2] / BASES_DIR
 
 
 def _walk(node: Traversable, prefix: str) -> FileTree:
@@ -41,4 +40,4 @@ def _walk(node: Traversable, prefix: str) -> FileTree:
 @cache
 def bases_tree() -> FileTree:
     """Every base file keyed by its output path (``bases/peer/kustomization.yaml``, ...)."""
-    return dict(sorted(_walk(_root(), OUTPUT_DIR).items()))
+    return dict(sorted(_walk(_root(), BASES_DIR).items()))

@@ -11,10 +11,11 @@ import hashlib
 import json
 from typing import Any
 
+from fabgitops.layout import STATE_FILE
 from fabgitops.output.changes import Action, Changeset
 from fabgitops.plan import Plan
 
-STATE = ".fabgitops/state.json"
+STATE = STATE_FILE
 MAX_SUBJECT = 200
 
 

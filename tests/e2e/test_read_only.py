@@ -9,7 +9,7 @@ import pytest
 from fabgitops import cli
 from fabgitops.errors import ExitCode
 from fabgitops.keystore.identity import ENV_IDENTITY, IDENTITY_FILE_NAME
-from fabgitops.output.apply import JOURNAL, LOCK
+from fabgitops.layout import JOURNAL, LOCK
 from tests.e2e.support import IDENTITY, article_config
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fabgitops.errors import EnvironmentProblem
-from fabgitops.output.apply import JOURNAL, TMP_SUFFIX, apply, read_tree, recover, write_durably
+from fabgitops.layout import JOURNAL
+from fabgitops.output.apply import TMP_SUFFIX, apply, read_tree, recover, write_durably
 from fabgitops.output.changes import changeset, with_manifest
 from fabgitops.output.lock import locked
 from fabgitops.tree import FileTree, generated_yaml

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fabgitops.output.changes import MANIFEST, Action, changeset, with_manifest
+from fabgitops.layout import MANIFEST
+from fabgitops.output.changes import Action, changeset, with_manifest
 from fabgitops.tree import generated_yaml
 
 GEN_A = generated_yaml("a: 1\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-CHAINCODES_DIR = "chaincodes"
+from fabgitops.layout import CHAINCODES_DIR
 
 
 def object_name(chaincode: str) -> str:

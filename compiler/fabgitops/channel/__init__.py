@@ -13,7 +13,6 @@ Public API:
 
 from fabgitops.channel.outputs import ChannelArtifacts, OrgArtifacts
 from fabgitops.channel.paths import (
-    CHANNELS_DIR,
     SYSTEM_CHANNEL_BLOCK,
     anchors_tx_path,
     channel_dir,
@@ -23,7 +22,9 @@ from fabgitops.channel.paths import (
 )
 from fabgitops.channel.policy import PolicyRuleError, validate_rule
 from fabgitops.channel.protolator import ArtifactDecodeError, encode, inspect, to_json
-from fabgitops.channel.stage import Clock, RandomBytes, build_artifacts
+from fabgitops.channel.stage import build_artifacts
+from fabgitops.layout import CHANNELS_DIR
+from fabgitops.ports import Clock, RandomBytes
 
 __all__ = [
     "CHANNELS_DIR",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import posixpath
 
+from fabgitops.layout import CHANNELS_DIR
 from fabgitops.plan import SYSTEM_CHANNEL
 
-CHANNELS_DIR = "channels"
 GENESIS_BLOCK = "genesis.block"
 GENESIS_CONFIG = "config.yaml"
 CHANNEL_TX = "channel.tx"

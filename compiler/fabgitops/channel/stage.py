@@ -17,8 +17,8 @@ artifact, and a recompile without changes produces no diff.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC
 
 from fabgitops.channel import artifacts, profile
 from fabgitops.channel._pb import Proto, serialize
@@ -46,11 +46,7 @@ from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
 from fabgitops.channel.signing import KeyedSigner
 from fabgitops.errors import ConfigInvalid
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
-
-Clock = Callable[[], datetime]
-"""An injected clock (``lambda: datetime.now(UTC)`` in production)."""
-RandomBytes = Callable[[int], bytes]
-"""An injected source of randomness: ``rng(n)`` returns ``n`` random bytes (``os.urandom``)."""
+from fabgitops.ports import Clock, RandomBytes
 
 
 def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],

@@ -8,8 +8,9 @@ from fabgitops.crypto.expiry import Expiring, expiring, expiring_in_keystore
 from fabgitops.crypto.export import export_crypto
 from fabgitops.crypto.keys import KeyGen, SystemKeyGen
 from fabgitops.crypto.material import CryptoMaterial
-from fabgitops.crypto.stage import Clock, credential_names, issue, system_clock
+from fabgitops.crypto.stage import credential_names, issue, system_clock
 from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.ports import Clock
 
 __all__ = [
     "CertKey",

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from cryptography import x509
 
 from fabgitops.crypto.material import CryptoMaterial
+from fabgitops.layout import KEYSTORE_PREFIX, is_keystore
 
-KEYSTORE = ".fabgitops/keystore/"
-RETIRED = KEYSTORE + "retired/"
+RETIRED = KEYSTORE_PREFIX + "retired/"
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +53,7 @@ def expiring_in_keystore(
     limit = now + timedelta(days=within_days)
     found = []
     for path, content in sorted(tree.items()):
-        if not path.startswith(KEYSTORE) or path.startswith(RETIRED) or not path.endswith(
+        if not is_keystore(path) or path.startswith(RETIRED) or not path.endswith(
                 "cert.pem"):
             continue
         try:
@@ -61,7 +61,7 @@ def expiring_in_keystore(
         except ValueError:
             continue
         if certificate.not_valid_after_utc <= limit:
-            relative = path.removeprefix(KEYSTORE)
+            relative = path.removeprefix(KEYSTORE_PREFIX)
             is_ca = "/ca/" in relative or "/tlsca/" in relative
             found.append(Expiring(certificate.not_valid_after_utc, relative,
                                   certificate.subject.rfc4514_string(), is_ca))

@@ -38,7 +38,8 @@ from fabgitops.crypto.keys import (
 )
 from fabgitops.crypto.values import CertKey
 from fabgitops.errors import EnvironmentProblem
-from fabgitops.keystore.ledger import KEYSTORE_DIR, Ledger
+from fabgitops.keystore.ledger import Ledger
+from fabgitops.layout import KEYSTORE_DIR
 from fabgitops.notes import Note
 from fabgitops.plan import Subject
 
@@ -47,7 +48,7 @@ KEY_FILE = "key.age"
 
 
 @dataclass
-class Context:
+class Issuance:
     """What every reconciliation step of one compile shares."""
 
     ledger: Ledger
@@ -72,7 +73,7 @@ def _load_key(path: str, pem: bytes) -> PrivateKey:
         raise EnvironmentProblem(f"{KEYSTORE_DIR}/{path} is not a usable key: {exc}") from None
 
 
-def _key(ctx: Context, root: str, certificate_exists: bool) -> tuple[PrivateKey, bytes, bool]:
+def _key(ctx: Issuance, root: str, certificate_exists: bool) -> tuple[PrivateKey, bytes, bool]:
     """The key under ``root``: reused, or new. Returns (key, PEM, created)."""
     path = f"{root}/{KEY_FILE}"
     plain = ctx.ledger.secret(path)
@@ -92,7 +93,7 @@ def _key(ctx: Context, root: str, certificate_exists: bool) -> tuple[PrivateKey,
     return key, pem, True
 
 
-def _certificate(ctx: Context, path: str) -> x509.Certificate | None:
+def _certificate(ctx: Issuance, path: str) -> x509.Certificate | None:
     pem = ctx.ledger.certificate(path)
     if pem is None:
         return None
@@ -103,7 +104,7 @@ def _certificate(ctx: Context, path: str) -> x509.Certificate | None:
 
 
 def authority(
-    ctx: Context, root: str, common_name: str, organization: str, subject: Subject
+    ctx: Issuance, root: str, common_name: str, organization: str, subject: Subject
 ) -> tuple[Authority, CertKey]:
     """Reuse or create the CA kept under ``root`` (``<org>/ca`` or ``<org>/tlsca``).
 
@@ -185,7 +186,7 @@ def stale_reason(
 
 
 def leaf(
-    ctx: Context,
+    ctx: Issuance,
     root: str,
     issuer: Authority,
     common_name: str,

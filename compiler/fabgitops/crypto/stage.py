@@ -19,14 +19,14 @@ Keystore layout (relative to ``.fabgitops/keystore/``)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fabgitops.crypto.ca import Profile
 from fabgitops.crypto.keys import KeyGen
 from fabgitops.crypto.material import CryptoMaterial
-from fabgitops.crypto.reconcile import Context, authority, leaf
+from fabgitops.crypto.reconcile import Issuance, authority, leaf
 from fabgitops.crypto.values import IdentityMaterial, OrgMaterial
 from fabgitops.keystore.credentials import (
     ca_admin_credential,
@@ -39,8 +39,7 @@ from fabgitops.keystore.sealing import make_sealer, read_recipients_file
 from fabgitops.model import FabricVersion, StateDatabase
 from fabgitops.notes import Note
 from fabgitops.plan import Identity, NodeKind, Org, Plan
-
-Clock = Callable[[], datetime]
+from fabgitops.ports import Clock
 
 
 def system_clock() -> datetime:
@@ -96,7 +95,7 @@ def issue(
     )
     ledger = Ledger(keystore_part(previous), sealer)
     renew_before = now + timedelta(days=settings.expiry_warning_days) if renew else None
-    ctx = Context(ledger, keygen, now, renew_before)
+    ctx = Issuance(ledger, keygen, now, renew_before)
     # cryptogen 3.x marshals config.yaml with yaml v4, indenting by 4 (2.5's yaml.v2: by 2).
     indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
     orgs = {org.name: replace(_org(ctx, org), config_indent=indent) for org in plan.orgs}
@@ -110,7 +109,7 @@ def issue(
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
 
 
-def _org(ctx: Context, org: Org) -> OrgMaterial:
+def _org(ctx: Issuance, org: Org) -> OrgMaterial:
     base = org.crypto_dir
     subject = org.ca.subject
     # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
+from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.plan import Plan
 from fabgitops.tree import FileTree, manifest_file
 from fabgitops.waves import ANNOTATION, Wave
@@ -132,7 +133,7 @@ def application(plan: Plan, overlay: Overlay, repo_url: str) -> dict[str, object
 
 
 def _usage(plan: Plan) -> str:
-    entry = common.repo_path(plan.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
+    entry = common.repo_path(plan.git_ops.path, CLUSTERS_DIR, plan.network_name,
                              "argocd")
     return f"""\
 Argo CD objects of the Fabric network {plan.network_name}: the AppProject {plan.network_name} and
@@ -153,7 +154,7 @@ retrying. A private repository needs its credentials registered in Argo CD (argo
 def files(plan: Plan, repo_url: str) -> FileTree:
     """``clusters/<network>/argocd/``: kustomization.yaml, the AppProject, the Applications."""
     url = common.clean_repo_url(repo_url)
-    base = f"{common.CLUSTERS_DIR}/{plan.network_name}/argocd"
+    base = f"{CLUSTERS_DIR}/{plan.network_name}/argocd"
     out: FileTree = {f"{base}/appproject.yaml": manifest_file(app_project(plan, url))}
     for overlay in common.overlays(plan):
         out[f"{base}/application-{overlay.namespace}.yaml"] = manifest_file(

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.layout import OVERLAYS_DIR
 from fabgitops.plan import NodeKind, Plan
 from fabgitops.waves import Wave
 
-CLUSTERS_DIR = "clusters"
-OVERLAYS_DIR = "overlays"
 MAX_LABEL_VALUE = 63
 """Argo CD (tracking label ``app.kubernetes.io/instance``) and Flux (labels
 ``kustomize.toolkit.fluxcd.io/name``) copy the object's name into a label value on everything

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
+from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.model import SecretsMode
 from fabgitops.plan import Plan
 from fabgitops.tree import FileTree, manifest_file
@@ -97,7 +98,7 @@ def kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
 
 
 def _usage(plan: Plan, url: str) -> str:
-    entry = common.repo_path(plan.git_ops.path, common.CLUSTERS_DIR, plan.network_name,
+    entry = common.repo_path(plan.git_ops.path, CLUSTERS_DIR, plan.network_name,
                              "flux")
     text = f"""\
 Flux objects of the Fabric network {plan.network_name}: the GitRepository {plan.network_name} and
@@ -124,7 +125,7 @@ SOPS needs the decryption Secret, created once with
 
 def files(plan: Plan, repo_url: str) -> FileTree:
     """``clusters/<network>/flux/``: kustomization.yaml, the GitRepository, the Kustomizations."""
-    base = f"{common.CLUSTERS_DIR}/{plan.network_name}/flux"
+    base = f"{CLUSTERS_DIR}/{plan.network_name}/flux"
     repository = git_repository(plan, repo_url)
     out: FileTree = {f"{base}/gitrepository.yaml": manifest_file(repository)}
     for overlay in common.overlays(plan):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from fabgitops.keystore.ledger import SECRET_SUFFIX, Ledger
+from fabgitops.ports import LabelledRandomBytes
 
 CREDENTIALS_DIR = "credentials"
 PASSWORD_BYTES = 32
@@ -21,7 +22,6 @@ _ALPHABET = string.digits + string.ascii_letters
 # Alphanumeric only: safe in URLs, env vars, ``-b admin:<password>`` and YAML without quoting.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
-RandomBytes = Callable[[str, int], bytes]
 """``(label, size) -> bytes``: the :class:`fabgitops.crypto.keys.KeyGen` randomness port."""
 
 
@@ -59,7 +59,7 @@ def couchdb_credential(domain: str, hostname: str) -> str:
 
 
 def reconcile_credentials(
-    ledger: Ledger, names: Iterable[str], random: RandomBytes
+    ledger: Ledger, names: Iterable[str], random: LabelledRandomBytes
 ) -> tuple[dict[str, str], list[str]]:
     """Reuse or create each named credential in ``ledger``.
 

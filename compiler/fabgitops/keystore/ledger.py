@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fabgitops.keystore.sealing import RECIPIENTS_FILE, Sealer, recipients_file
+from fabgitops.layout import KEYSTORE_DIR
 from fabgitops.tree import FileTree
 
-KEYSTORE_DIR = ".fabgitops/keystore"
 RETIRED_DIR = "retired"
 SECRET_SUFFIX = ".age"
 MANAGED_ROOTS = ("peerOrganizations/", "ordererOrganizations/", "credentials/")

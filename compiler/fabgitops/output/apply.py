@@ -19,15 +19,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fabgitops.errors import EnvironmentProblem
-from fabgitops.output.changes import OWNED_ROOTS, Action, Changeset
+from fabgitops.layout import JOURNAL, LOCAL_ONLY, OWNED_ROOTS, is_keystore
+from fabgitops.output.changes import Action, Changeset
 from fabgitops.tree import FileTree
 
 TMP_SUFFIX = ".fabgitops-tmp"
-STATE_DIR = ".fabgitops"
-JOURNAL = ".fabgitops/journal.json"
-LOCK = ".fabgitops/lock"
-KEYSTORE = ".fabgitops/keystore/"
-_LOCAL_STATE = {JOURNAL, LOCK}
 
 Step = Callable[[str], None]
 
@@ -51,7 +47,7 @@ def read_tree(root: Path, roots: Sequence[str] = OWNED_ROOTS) -> FileTree:
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             for name in sorted(filenames):
                 path = Path(dirpath, name).relative_to(root).as_posix()
-                if not name.endswith(TMP_SUFFIX) and path not in _LOCAL_STATE:
+                if not name.endswith(TMP_SUFFIX) and path not in LOCAL_ONLY:
                     tree[path] = Path(dirpath, name).read_bytes()
     return tree
 
@@ -99,7 +95,7 @@ def apply(changeset: Changeset, root: Path, *, step: Step = _no_step) -> None:
         EnvironmentProblem: a file cannot be written.
     """
     # Keystore first: keys are durable before any manifest that uses them appears.
-    ordered = sorted(changeset.changes, key=lambda c: (not c.path.startswith(KEYSTORE), c.path))
+    ordered = sorted(changeset.changes, key=lambda c: (not is_keystore(c.path), c.path))
     try:
         dirs: set[Path] = set()
         for change in ordered:

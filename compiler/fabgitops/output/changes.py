@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from fabgitops.layout import MANIFEST
 from fabgitops.tree import FileTree, ReadOnlyTree, is_generated
 
-MANIFEST = ".fabgitops/manifest.json"
 """Every path the last compile generated: the compiler removes only its own stale files."""
 
-OWNED_ROOTS = ("bases/", "overlays/", "clusters/", "channels/", ".fabgitops/", ".sops.yaml")
 """Where generated files live; the compiler reads nothing else from the output directory."""
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fabgitops.errors import EnvironmentProblem
-from fabgitops.output.apply import LOCK
+from fabgitops.layout import LOCK
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from fabgitops.render.common import (
     secret_env,
     storage_patch,
 )
-from fabgitops.render.context import Collector, Context
+from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.exposure import ca_external_host, exposure
 from fabgitops.render.identity import (
     IdentityObjects,
@@ -34,7 +34,7 @@ ADMIN = "admin"
 CLI_DIR = "cli"
 
 
-def ca_dir(ctx: Context, out: Collector, org: Org) -> str:
+def ca_dir(ctx: RenderInputs, out: Collector, org: Org) -> str:
     """The fabric-ca-server of an org: signing pair = cryptogen's CA, TLS pair from the TLS CA."""
     plan, material, server = ctx.plan, ctx.material, org.ca
     host = server.hostname
@@ -74,7 +74,7 @@ def ca_dir(ctx: Context, out: Collector, org: Org) -> str:
         storage_ops=storage_patch(plan, plan.kubernetes.storage.ca), manifests=manifests))
 
 
-def admin_objects(ctx: Context, out: Collector, org: Org) -> tuple[IdentityObjects, list[str]]:
+def admin_objects(ctx: RenderInputs, out: Collector, org: Org) -> tuple[IdentityObjects, list[str]]:
     """The org admin's ConfigMaps and Secret at the overlay root, for the CLI and the Jobs.
 
     Returns:
@@ -100,7 +100,7 @@ def admin_objects(ctx: Context, out: Collector, org: Org) -> tuple[IdentityObjec
     return objects, files
 
 
-def cli_dir(ctx: Context, out: Collector, org: Org, admin: IdentityObjects) -> str:
+def cli_dir(ctx: RenderInputs, out: Collector, org: Org, admin: IdentityObjects) -> str:
     """``cli/``: a fabric-tools Deployment with the org admin's identity."""
     plan = ctx.plan
     labels = ctx.labels(org, "cli", "fabric-tools", CLI_DIR)

@@ -14,14 +14,13 @@ from typing import Any
 
 from fabgitops import yamlio
 from fabgitops.images import parse_image
+from fabgitops.layout import BASES_DIR, OVERLAYS_DIR
 from fabgitops.model import Component, ResourceRequirements
 from fabgitops.plan import Plan
 from fabgitops.waves import ANNOTATION, Wave
 
 Manifest = dict[str, Any]
 
-OVERLAYS_DIR = "overlays"
-BASES_DIR = "bases"
 MANAGED_BY = "fabgitops"
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 USER_PATCHES = "patches"

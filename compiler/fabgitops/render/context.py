@@ -16,7 +16,7 @@ from fabgitops.tree import FileTree
 
 
 @dataclass(frozen=True)
-class Context:
+class RenderInputs:
     """The stage's inputs."""
 
     plan: Plan

@@ -40,7 +40,8 @@ from fabgitops.waves import Wave
 
 BLOCKS = "/var/hyperledger/channels"
 ADMIN = "/etc/hyperledger/admin"
-TLS_ROOTS = "/etc/hyperledger/tls-roots"
+TLS_ROOTS_MOUNT = "/etc/hyperledger/tls-roots"
+"""Where Jobs mount the ``tls-roots`` ConfigMap."""
 ATTEMPTS = "30"
 """Attempts per pod, 10 s apart; ``backoffLimit`` more pods follow with growing back-off."""
 BACKOFF_LIMIT = 4
@@ -256,7 +257,7 @@ def _peer_volumes(admin_msp: Manifest, channels: Mapping[str, Sequence[str]],
               {"name": "channels", "mountPath": BLOCKS, "readOnly": True}]
     if tls_roots:
         volumes.append({"name": "tls-roots", "configMap": {"name": "tls-roots"}})
-        mounts.append({"name": "tls-roots", "mountPath": TLS_ROOTS, "readOnly": True})
+        mounts.append({"name": "tls-roots", "mountPath": TLS_ROOTS_MOUNT, "readOnly": True})
     return volumes, mounts
 
 
@@ -278,7 +279,7 @@ def peer_join(plan: Plan, org: Org, node: Node, labels: Labels, admin_msp: Manif
                    env("CHANNELS", " ".join(sorted(artifacts)))]
     if system:
         environment += [env("ORDERERS", orderer_addresses(plan)),
-                        env("ORDERER_CA", f"{TLS_ROOTS}/orderers.pem")]
+                        env("ORDERER_CA", f"{TLS_ROOTS_MOUNT}/orderers.pem")]
     volumes, mounts = _peer_volumes(admin_msp, {c: list(f) for c, f in artifacts.items()}, system)
     return job(
         plan=plan, name=f"{node.hostname}-join", namespace=org.namespace, labels=labels,
@@ -294,7 +295,7 @@ def anchor_peers(plan: Plan, org: Org, labels: Labels, admin_msp: Manifest,
     environment = [*_peer_cli_env(org, str(org.node(org.anchor_peers[0]).address)),
                    env("ORG_NAME", org.name), env("CHANNELS", " ".join(sorted(artifacts))),
                    env("ORDERERS", orderer_addresses(plan)),
-                   env("ORDERER_CA", f"{TLS_ROOTS}/orderers.pem")]
+                   env("ORDERER_CA", f"{TLS_ROOTS_MOUNT}/orderers.pem")]
     volumes, mounts = _peer_volumes(admin_msp, {c: list(f) for c, f in artifacts.items()}, True)
     return job(
         plan=plan, name="anchor-peers", namespace=org.namespace, labels=labels,

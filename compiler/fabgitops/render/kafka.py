@@ -25,7 +25,7 @@ from fabgitops.render.common import (
     resources_override,
     storage_patch,
 )
-from fabgitops.render.context import Collector, Context
+from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.tree import manifest_file
 
 MESSAGE_MARGIN = 1024 * 1024
@@ -83,7 +83,7 @@ def _component_dir(out: Collector, root: str, name: str, labels: Labels, patch: 
     return name
 
 
-def kafka_overlay(ctx: Context, out: Collector, kafka: KafkaCluster) -> None:
+def kafka_overlay(ctx: RenderInputs, out: Collector, kafka: KafkaCluster) -> None:
     """Write ``overlays/<kafka namespace>/``."""
     plan = ctx.plan
     namespace = kafka.namespace

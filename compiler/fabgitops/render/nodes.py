@@ -31,7 +31,7 @@ from fabgitops.render.common import (
     secret_env,
     storage_patch,
 )
-from fabgitops.render.context import Collector, Context
+from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.exposure import exposure
 from fabgitops.render.identity import IdentityObjects, identity_objects, secret_annotations
 from fabgitops.seal import PlainSecret
@@ -115,7 +115,7 @@ def _container(name: str, environment: Sequence[Manifest], override: Manifest | 
     return container
 
 
-def _node_identity(ctx: Context, org: Org, node: Node, labels: Labels) -> IdentityObjects:
+def _node_identity(ctx: RenderInputs, org: Org, node: Node, labels: Labels) -> IdentityObjects:
     identity = node.identity
     return identity_objects(
         prefix=node.hostname, namespace=org.namespace, labels=labels,
@@ -123,7 +123,7 @@ def _node_identity(ctx: Context, org: Org, node: Node, labels: Labels) -> Identi
         what=f"{identity.common_name} of org {org.name}")
 
 
-def _exposed(ctx: Context, org: Org, node: Node, labels: Labels, wave: Wave,
+def _exposed(ctx: RenderInputs, org: Org, node: Node, labels: Labels, wave: Wave,
              port_name: str) -> dict[str, Manifest]:
     port = node.address.port
     return exposure(ctx.plan, host=node.hostname, namespace=org.namespace, labels=labels,
@@ -132,7 +132,7 @@ def _exposed(ctx: Context, org: Org, node: Node, labels: Labels, wave: Wave,
                     external_host=node.external.host if node.external else None)
 
 
-def peer_dir(ctx: Context, out: Collector, org: Org, node: Node, admin_msp: Manifest | None,
+def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp: Manifest | None,
              channels: Mapping[str, Mapping[str, bytes]]) -> str:
     """The directory of one peer (plus CouchDB when the org uses it)."""
     plan = ctx.plan
@@ -181,7 +181,7 @@ def peer_dir(ctx: Context, out: Collector, org: Org, node: Node, admin_msp: Mani
         components=components, manifests=manifests))
 
 
-def orderer_dir(ctx: Context, out: Collector, org: Org, node: Node,
+def orderer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node,
                 blocks: Mapping[str, bytes]) -> str:
     """The directory of one orderer: a participation-API node (etcdraft, BFT), or a node that
     boots from the system channel genesis block (kafka, solo)."""

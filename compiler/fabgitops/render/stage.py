@@ -47,13 +47,14 @@ from fabgitops.render.common import (
     kustomization,
     overlay_dir,
 )
-from fabgitops.render.context import Collector, Context
+from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.kafka import kafka_overlay
 from fabgitops.render.nodes import orderer_dir, peer_dir
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree, manifest_file
 
-TLS_ROOTS = "tls-roots"
+TLS_ROOTS_CONFIG_MAP = "tls-roots"
+"""The ConfigMap of every org's TLS CA certificate, in each org namespace."""
 ANCHOR_JOB = "anchor-peers-job.yaml"
 CONFIG_MAP_LIMIT = 1024 * 1024
 """The API server refuses ConfigMaps larger than 1 MiB."""
@@ -88,7 +89,7 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
             channel artifact does not fit a ConfigMap.
         EnvironmentProblem: crypto material, a credential or a channel artifact is missing.
     """
-    ctx = Context(plan, material, artifacts, frozenset(user_paths))
+    ctx = RenderInputs(plan, material, artifacts, frozenset(user_paths))
     out = Collector({o.namespace: o.source for o in plan.orgs})
     for org in plan.orgs:
         if not org.external:  # another party renders its own orgs
@@ -99,7 +100,7 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
                     tuple(sorted(out.secrets, key=lambda s: s.path)))
 
 
-def _channel_config_maps(ctx: Context, out: Collector, org: Org,
+def _channel_config_maps(ctx: RenderInputs, out: Collector, org: Org,
                          channels: OrgArtifacts) -> list[str]:
     root = overlay_dir(org.namespace)
     labels = ctx.labels(org, "channel", "fabric-channel", org.namespace)
@@ -120,7 +121,7 @@ def _channel_config_maps(ctx: Context, out: Collector, org: Org,
     return files
 
 
-def _tls_roots(ctx: Context, out: Collector, org: Org) -> str:
+def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
     """Every org's TLS CA certificate (``<MSPID>.pem``) and the orderer orgs' in one bundle
     (``orderers.pem``, for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
     plan, material = ctx.plan, ctx.material
@@ -128,13 +129,13 @@ def _tls_roots(ctx: Context, out: Collector, org: Org) -> str:
     data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
-    out.claim(org.namespace, "ConfigMap", TLS_ROOTS, "the TLS roots")
-    out.file(f"{overlay_dir(org.namespace)}/{TLS_ROOTS}.yaml",
-             manifest_file(config_map(TLS_ROOTS, org.namespace, labels, data=data)))
-    return f"{TLS_ROOTS}.yaml"
+    out.claim(org.namespace, "ConfigMap", TLS_ROOTS_CONFIG_MAP, "the TLS roots")
+    out.file(f"{overlay_dir(org.namespace)}/{TLS_ROOTS_CONFIG_MAP}.yaml",
+             manifest_file(config_map(TLS_ROOTS_CONFIG_MAP, org.namespace, labels, data=data)))
+    return f"{TLS_ROOTS_CONFIG_MAP}.yaml"
 
 
-def _namespace_objects(ctx: Context, out: Collector, org: Org) -> list[str]:
+def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]:
     plan = ctx.plan
     root = overlay_dir(org.namespace)
     labels = ctx.labels(org, "org", "fabric-org", org.namespace)
@@ -160,7 +161,7 @@ def _images(plan: Plan, org: Org) -> list[str]:
     return sorted(keys)
 
 
-def _org_overlay(ctx: Context, out: Collector, org: Org) -> None:
+def _org_overlay(ctx: RenderInputs, out: Collector, org: Org) -> None:
     plan = ctx.plan
     root = overlay_dir(org.namespace)
     out.claim(org.namespace, "directory", USER_PATCHES, "the user's patches (a Component)")

@@ -8,9 +8,10 @@ in as values, and the caller writes the files and the index.
 
 from __future__ import annotations
 
+from fabgitops.ports import RandomBytes
 from fabgitops.seal.index import IndexEntry, SealIndex, dumps, loads
 from fabgitops.seal.sealed_secrets import Scope, SealingCertificate, load_certificate
-from fabgitops.seal.secret import PlainSecret, RandomBytes, plain_secret_manifest
+from fabgitops.seal.secret import PlainSecret, plain_secret_manifest
 from fabgitops.seal.sops import secret_path_regex, sops_config
 from fabgitops.seal.stage import (
     PlainMethod,

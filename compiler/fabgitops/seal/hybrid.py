@@ -21,7 +21,8 @@ import hashlib
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from fabgitops.seal.secret import RandomBytes, take
+from fabgitops.ports import RandomBytes
+from fabgitops.seal.secret import take
 
 SESSION_KEY_BYTES = 32
 """``sessionKeyBytes`` in crypto.go: AES-256."""

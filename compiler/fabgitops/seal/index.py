@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.layout import SEAL_INDEX
 
 FORMAT = "fabgitops-seal-index"
 VERSION = 1
@@ -97,7 +98,7 @@ def dumps(index: SealIndex) -> bytes:
     return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def loads(content: bytes, *, source: str = ".fabgitops/seal-index.json") -> SealIndex:
+def loads(content: bytes, *, source: str = SEAL_INDEX) -> SealIndex:
     """Parse an index written by :func:`dumps`.
 
     Raises:

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.ports import RandomBytes
 from fabgitops.seal.hybrid import hybrid_encrypt
-from fabgitops.seal.secret import PlainSecret, RandomBytes, object_metadata
+from fabgitops.seal.secret import PlainSecret, object_metadata
 
 API_VERSION = "bitnami.com/v1alpha1"
 CLUSTER_WIDE_ANNOTATION = "sealedsecrets.bitnami.com/cluster-wide"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-RandomBytes = Callable[[int], bytes]
-"""An injected source of randomness: ``random(n)`` returns ``n`` random bytes (``os.urandom``)."""
+from fabgitops.ports import RandomBytes
 
 OPAQUE = "Opaque"
 TLS = "kubernetes.io/tls"

@@ -36,9 +36,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from fabgitops import yamlio
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.ports import RandomBytes
 from fabgitops.seal.secret import (
     PlainSecret,
-    RandomBytes,
     plain_secret_manifest,
     take,
 )

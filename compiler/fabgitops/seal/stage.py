@@ -19,6 +19,7 @@ from datetime import datetime
 import yaml
 
 from fabgitops import yamlio
+from fabgitops.ports import RandomBytes
 from fabgitops.seal import index as idx
 from fabgitops.seal.sealed_secrets import (
     Scope,
@@ -27,7 +28,7 @@ from fabgitops.seal.sealed_secrets import (
     seal_value,
     sealed_secret_manifest,
 )
-from fabgitops.seal.secret import PlainSecret, RandomBytes, plain_secret_manifest
+from fabgitops.seal.secret import PlainSecret, plain_secret_manifest
 from fabgitops.seal.sops import ENCRYPTED_REGEX, SOPS_FORMAT_VERSION, check_recipients
 from fabgitops.seal.sops import sops_secret_file as _sops_file
 from fabgitops.tree import FileTree, ReadOnlyTree, manifest_file
