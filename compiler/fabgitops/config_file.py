@@ -9,6 +9,7 @@ from pathlib import Path
 from fabgitops.errors import ConfigInvalid, Issue
 from fabgitops.parties.bundle import OrgBundle
 from fabgitops.parties.read import read_bundles
+from fabgitops.placement.dials import dial_issues
 from fabgitops.placement.place import place
 from fabgitops.plan import Plan
 from fabgitops.validate import validate
@@ -82,4 +83,8 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
     plan, warnings = validate(document)
     # Other parties' orgs enter the plan from their bundles, read beside the config.
     bundles = read_bundles(plan, document, path.parent, read=read_document)
-    return LoadedConfig(path, raw, document, place(plan, bundles), warnings, bundles)
+    placed = place(plan, bundles)
+    unreachable = sorted(dial_issues(placed, document))
+    if unreachable:
+        raise ConfigInvalid([*unreachable, *warnings])
+    return LoadedConfig(path, raw, document, placed, warnings, bundles)

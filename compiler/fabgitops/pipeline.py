@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fabgitops import channel, crypto, gitops, render, summary
+from fabgitops import channel, crypto, render, summary
 from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
@@ -29,6 +29,7 @@ from fabgitops.output.changes import (
     generated_paths,
     with_manifest,
 )
+from fabgitops.placement.gitops import engine_files as placed_engine_files
 from fabgitops.placement.place import imported_files, own_orgs
 from fabgitops.plan import Plan
 from fabgitops.seal import (
@@ -191,7 +192,7 @@ def _engine(inputs: Inputs, plan: Plan, notes: list[Note]) -> FileTree:
                                   f"{git_ops.remote!r} to the output repository"))
         return {}
     try:
-        return gitops.engine_files(plan, repo_url=url)
+        return placed_engine_files(plan, repo_url=url)
     except EnvironmentProblem as exc:
         if git_ops.repo_url:
             raise

@@ -124,3 +124,11 @@ def test_a_party_must_run_some_org() -> None:
         data["Channels"] = []
 
     expect(run(mutate), "PeerOrgs", "this party runs no org")
+
+
+def test_flux_path_stays_inside_the_output() -> None:
+    def mutate(data: dict[str, Any]) -> None:
+        with_clusters(data)
+        data["Kubernetes"]["Clusters"][0]["FluxPath"] = "../elsewhere"
+
+    expect(run(mutate), "Kubernetes.Clusters[0].FluxPath", "FluxPath")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fabgitops.errors import Issue
+from fabgitops.gitops.common import output_path_problem
 from fabgitops.model import ClusterConfig, Expose, Organization
 from fabgitops.placement.clusters import indexed_orgs, spans_clusters
 from fabgitops.yamlio import Document
@@ -47,6 +48,9 @@ def _clusters(config: ClusterConfig, doc: Document) -> Iterator[Issue]:
             yield doc.issue((*path, "Name"), f"cluster {cluster.name!r} is already declared at "
                             f"Kubernetes.Clusters[{seen[cluster.name]}]")
         seen.setdefault(cluster.name, i)
+        problem = output_path_problem(cluster.flux_path) if cluster.flux_path else None
+        if problem:
+            yield doc.issue((*path, "FluxPath"), f"FluxPath {problem}")
         if cluster.server is not None and cluster.destination_name is not None:
             yield doc.issue((*path, "DestinationName"), "set Server or DestinationName, not "
                             "both: an Argo CD destination names its cluster one way")

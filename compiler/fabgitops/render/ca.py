@@ -111,7 +111,7 @@ def cli_dir(ctx: RenderInputs, out: Collector, org: Org, admin: IdentityObjects)
     container: Manifest = {"name": "cli", "env": [
         env("CORE_PEER_LOCALMSPID", org.msp_id),
         env("CORE_PEER_ADDRESS", str(peer.address)),
-        env("ORDERER_ADDRESS", str(orderer.address))]}
+        env("ORDERER_ADDRESS", str(orderer.channel_address))]}
     override = resources_override(plan, Component.CLI)
     if override:
         container["resources"] = override

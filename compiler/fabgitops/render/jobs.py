@@ -174,8 +174,9 @@ def admin_tls_volume(files: Sequence[str], with_key: bool) -> Manifest:
 
 
 def orderer_addresses(plan: Plan) -> str:
-    """Every orderer's in-cluster address, space-separated, for the system-channel scripts."""
-    return " ".join(str(node.address) for _, node in plan.orderers())
+    """Every orderer's address, space-separated: in-cluster, or the external endpoint when
+    nodes dial across clusters (``Node.channel_address``)."""
+    return " ".join(str(node.channel_address) for _, node in plan.orderers())
 
 
 def job(

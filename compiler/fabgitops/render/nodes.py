@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from fabgitops.keystore.credentials import couchdb_credential
 from fabgitops.model import Component, FabricVersion, StateDatabase
+from fabgitops.placement.exposure import cluster_exposure
 from fabgitops.plan import SYSTEM_CHANNEL, Node, Org, Plan
 from fabgitops.render import jobs
 from fabgitops.render.common import (
@@ -126,6 +127,9 @@ def _node_identity(ctx: RenderInputs, org: Org, node: Node, labels: Labels) -> I
 def _exposed(ctx: RenderInputs, org: Org, node: Node, labels: Labels, wave: Wave,
              port_name: str) -> dict[str, Manifest]:
     port = node.address.port
+    placed = cluster_exposure(ctx.plan, org, node, labels, wave, port_name)
+    if placed is not None:  # the node's cluster publishes it under its ExternalDomain
+        return placed
     return exposure(ctx.plan, host=node.hostname, namespace=org.namespace, labels=labels,
                     wave=wave, port_name=port_name, port=port,
                     node_port=node.node_ports.get(port),

@@ -37,6 +37,7 @@ from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
 from fabgitops.model import StateDatabase
+from fabgitops.placement.exposure import policy_sources
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
 from fabgitops.render import jobs, policies
 from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
@@ -143,9 +144,10 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
              manifest_file(policies.namespace(org.namespace, labels)))
     resources = [policies.NAMESPACE]
     if plan.kubernetes.network_policies:
-        exposed = plan.kubernetes.expose.value != "ClusterIP"
+        fabric, exposed = policy_sources(plan, org, ctx.fabric_namespaces,
+                                         plan.kubernetes.expose.value != "ClusterIP")
         out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*policies.network_policies(
-            org.namespace, labels, fabric=ctx.fabric_namespaces, roles={"ca", org.kind.value},
+            org.namespace, labels, fabric=fabric, roles={"ca", org.kind.value},
             exposed=exposed)))
         resources.append(policies.NETWORK_POLICIES)
     out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
