@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from fabgitops import gitops
 from fabgitops.gitops import argocd, common, flux
+from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.model import Cluster, GitOpsEngine
 from fabgitops.placement.clusters import org_cluster
 from fabgitops.plan import Plan
@@ -26,7 +27,7 @@ from fabgitops.tree import FileTree, manifest_file
 
 def flux_dir(cluster: Cluster) -> str:
     """The cluster's Flux entry point inside the output: ``clusters/<cluster>/flux``."""
-    return posixpath.normpath(cluster.flux_path or f"{common.CLUSTERS_DIR}/{cluster.name}/flux")
+    return posixpath.normpath(cluster.flux_path or f"{CLUSTERS_DIR}/{cluster.name}/flux")
 
 
 def engine_files(plan: Plan, *, repo_url: str) -> FileTree:
@@ -53,7 +54,7 @@ def _destination(cluster: Cluster, namespace: str) -> dict[str, str]:
 def _argocd(plan: Plan, repo_url: str) -> FileTree:
     url = common.clean_repo_url(repo_url)
     clusters = {o.namespace: org_cluster(plan, o) for o in plan.orgs}
-    base = f"{common.CLUSTERS_DIR}/{plan.network_name}/argocd"
+    base = f"{CLUSTERS_DIR}/{plan.network_name}/argocd"
     project = argocd.app_project(plan, url)
     spec = project["spec"]
     assert isinstance(spec, dict)
@@ -79,7 +80,7 @@ def _argocd(plan: Plan, repo_url: str) -> FileTree:
 
 def _flux(plan: Plan, repo_url: str) -> FileTree:
     out: FileTree = {}
-    default = f"{common.CLUSTERS_DIR}/{plan.network_name}/flux"
+    default = f"{CLUSTERS_DIR}/{plan.network_name}/flux"
     for cluster in plan.kubernetes.clusters:
         orgs = [o for o in plan.orgs if org_cluster(plan, o).name == cluster.name]
         if not orgs:
