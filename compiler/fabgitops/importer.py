@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fabgitops.dns import label_problem
 from fabgitops.errors import ConfigInvalid
-from fabgitops.rules.names import label_problem
 from fabgitops.yamlio import Document
 
 CRYPTOGEN_ORG_KEYS = ("Name", "Domain", "EnableNodeOUs", "CA", "Template", "Specs", "Users")

@@ -18,7 +18,7 @@ from typing import Any
 from fabgitops import channel, crypto, render, summary
 from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
-from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue
+from fabgitops.errors import EnvironmentProblem, Issue
 from fabgitops.gather import Inputs
 from fabgitops.layout import GITIGNORE, LOCAL_ONLY, SEAL_INDEX, SOPS_CONFIG, STATE_DIR
 from fabgitops.model import GitOpsEngine, SecretsMode
@@ -125,13 +125,9 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     prepared = prepare(inputs, keygen)
     plan, material, current = prepared.plan, prepared.material, inputs.current
     notes = list(material.notes)
-    try:
-        artifacts = channel.build_artifacts(plan, material.files, current,
-                                            clock=lambda: inputs.now, rng=random)
-    except ConfigInvalid as exc:
-        # The channel stage knows the YAML path of a refused change, not its line.
-        raise ConfigInvalid([inputs.loaded.document.issue(i.path, i.message) if not i.file
-                             else i for i in exc.issues]) from None
+    # A change Fabric would refuse raises ConfigInvalid located at the channel's source.
+    artifacts = channel.build_artifacts(plan, material.files, current, clock=lambda: inputs.now,
+                                        rng=random)
     user_paths = frozenset(set(current) - generated_paths(current))
     rendered = render.render(plan, material, artifacts, user_paths=user_paths)
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)

@@ -10,6 +10,7 @@ from fabgitops.channel.policy import (
     encode_policy,
     parse_implicit_meta,
     parse_signature,
+    principals,
     validate_rule,
 )
 from fabgitops.model import Policy, PolicyType
@@ -167,3 +168,10 @@ def test_encode_policy_picks_the_policy_type() -> None:
     sig = encode_policy(Policy(type=PolicyType.SIGNATURE, rule="OR('A.member')"))
     assert sig.type == policies.Policy.SIGNATURE == 1
     assert sig.value.hex() == "120812060801120208001a0512030a0141"
+
+
+def test_principals_are_read_by_the_parser_configtxgen_uses() -> None:
+    assert sorted(principals("AND('Org1MSP.peer', OR('Org2.example.admin', 'Org1MSP.member'))")) \
+        == [("Org1MSP", "member"), ("Org1MSP", "peer"), ("Org2.example", "admin")]
+    with pytest.raises(PolicyRuleError):
+        principals("OR('x')")

@@ -206,6 +206,21 @@ def _encode(gate: _Gate, envelope: Proto) -> Proto:
     return out
 
 
+def principals(rule: str) -> list[tuple[str, str]]:
+    """The ``(MSP ID, role)`` of every principal of a Signature rule, in encoding order.
+
+    Raises:
+        PolicyRuleError: the rule does not parse.
+    """
+    names = {value: key for key, value in _ROLES.items()}
+    out = []
+    for identity in parse_signature(rule).identities:
+        role = msp_principal.MSPRole.FromString(identity.principal)
+        out.append((role.msp_identifier,
+                    names[msp_principal.MSPRole.MSPRoleType.Name(role.role)]))
+    return out
+
+
 def parse_implicit_meta(rule: str) -> Proto:
     """Encode an ImplicitMeta rule (``"MAJORITY Admins"``) as a ``common.ImplicitMetaPolicy``.
 

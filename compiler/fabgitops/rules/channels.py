@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from fabgitops.channel.policy import validate_rule
+from fabgitops.channel.policy import PolicyRuleError, parse_implicit_meta, principals
 from fabgitops.errors import Issue
 from fabgitops.model import Policy, PolicyType
 from fabgitops.plan import SYSTEM_CHANNEL
@@ -15,10 +15,6 @@ from fabgitops.yamlio import Path
 # common/configtx/validator.go ValidateChannelID.
 CHANNEL_ID = re.compile(r"^[a-z][a-z0-9.-]*$")
 MAX_CHANNEL_ID = 249
-# common/policies/implicitmetaparser.go.
-IMPLICIT_META = re.compile(r"^(ANY|ALL|MAJORITY) (\S+)$")
-# 'MSPID.role' principals of the policy DSL (common/policydsl/policyparser.go).
-PRINCIPAL = re.compile(r"'([A-Za-z0-9.-]+)\.(admin|member|client|peer|orderer)'")
 NODE_OU_ROLES = {"client", "peer", "orderer"}
 
 
@@ -68,23 +64,24 @@ def _channels(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def _policies(ctx: RuleContext, path: Path, policies: Mapping[str, Policy]) -> Iterator[Issue]:
+    """Each rule parses as configtxgen parses it (the channel stage's parser), and a role that
+    needs NodeOUs names an org that has them."""
     node_ous = {o.msp_id: o.enable_node_ous for o in ctx.plan.orgs}
     for name, policy in policies.items():
         where = (*path, name, "Rule")
         if policy.type is PolicyType.IMPLICIT_META:
-            if not IMPLICIT_META.match(policy.rule):
+            try:
+                parse_implicit_meta(policy.rule)
+            except PolicyRuleError as exc:
                 yield ctx.error(where, f"{policy.rule!r} is not an ImplicitMeta rule such as "
-                                "'ANY Readers' or 'MAJORITY Admins'")
+                                f"'ANY Readers' or 'MAJORITY Admins': {exc}")
             continue
-        problem = signature_problem(policy.rule)
-        if problem:
-            yield ctx.error(where, problem)
-        for msp, role in PRINCIPAL.findall(policy.rule):
+        try:
+            found = principals(policy.rule)
+        except PolicyRuleError as exc:
+            yield ctx.error(where, f"invalid Signature rule {policy.rule!r}: {exc}")
+            continue
+        for msp, role in found:
             if role in NODE_OU_ROLES and node_ous.get(msp) is False:
                 yield ctx.error(where, f"role '{msp}.{role}' needs EnableNodeOUs: true in the org "
                                 f"with MSP ID {msp!r}; without NodeOUs use .member or .admin")
-
-
-def signature_problem(rule: str) -> str | None:
-    """Why a Signature rule does not parse, or None: the channel stage's parser decides."""
-    return validate_rule(rule)

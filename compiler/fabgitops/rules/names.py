@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from fabgitops.dns import MAX_LABEL, label_problem
 from fabgitops.errors import Issue
 from fabgitops.images import parse_image
 from fabgitops.model import Images
@@ -12,26 +13,14 @@ from fabgitops.plan import KAFKA_NAMESPACE, NodeKind, Org
 from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Path
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # common/configtx/validator.go: config group keys (org Names) and channel IDs.
 CONFIG_ID = re.compile(r"^[a-zA-Z0-9.-]+$")
 # common/policydsl/policyparser.go: the MSP ID part of an 'MSP.role' principal.
 MSP_ID = re.compile(r"^[A-Za-z0-9.-]+$")
-MAX_LABEL = 63
 MAX_CONFIG_ID = 249
 # Directories and objects of an org overlay that are not nodes (render/ca.py, render/stage.py):
 # a node with one of these host names would collide with them.
 RESERVED_HOSTS = frozenset({"admin", "ca", "cli", "patches"})
-
-
-def label_problem(value: str) -> str | None:
-    """Why ``value`` is not a DNS-1123 label, or None when it is one."""
-    if len(value) > MAX_LABEL:
-        return f"{value!r} is longer than {MAX_LABEL} characters"
-    if not DNS1123_LABEL.match(value):
-        return (f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', "
-                "starting and ending with a letter or digit; no dots, no uppercase)")
-    return None
 
 
 def check(ctx: RuleContext) -> Iterator[Issue]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fabgitops.dns import is_subdomain, label_problem
 from fabgitops.ports import RandomBytes
 
 OPAQUE = "Opaque"
@@ -22,9 +23,6 @@ SECRET_TYPES = frozenset({OPAQUE, TLS})
 # Kubernetes validation (k8s.io/apimachinery IsConfigMapKey, IsDNS1123Subdomain/Label): a name
 # that the API server would reject must not get as far as a sealed file.
 _DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_SUBDOMAIN = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 # kubectl and kubecfg keep a full copy of the object in these annotations; kubeseal strips them
 # (StripLastAppliedAnnotations in sealedsecret_expansion.go) because they would leak the values.
@@ -61,9 +59,9 @@ class PlainSecret:
         parts = self.path.split("/")
         if "\\" in self.path or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"secret path {self.path!r} is not a clean relative POSIX path")
-        if not _SUBDOMAIN.match(self.name):
+        if not is_subdomain(self.name):
             raise ValueError(f"{self.path}: secret name {self.name!r} is not a DNS-1123 subdomain")
-        if not _LABEL.match(self.namespace):
+        if label_problem(self.namespace):
             raise ValueError(f"{self.path}: namespace {self.namespace!r} is not a DNS-1123 label")
         if self.type not in SECRET_TYPES:
             raise ValueError(f"{self.path}: secret type {self.type!r} is not one of "
