@@ -27,3 +27,5 @@ class Wave(IntEnum):
     """Peers with their CouchDB, and the CLI pod."""
     CHANNEL_JOBS = 5
     """Jobs that create and join channels; they retry until the nodes answer."""
+    CHANNEL_UPDATES = 6
+    """Jobs that bring running channels to the config in git (after the nodes have joined)."""

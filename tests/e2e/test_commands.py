@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,11 @@ def test_diff_markdown_names_orgs_objects_and_hides_sealed_values(
             "- policy /Channel/Orderer/Admins (MAJORITY Admins) for [Value]  "
             "/Channel/Orderer/BatchTimeout: Orderer1MSP\n") in out
     assert "**channel mychannel**: ~`config.yaml`, +`0001-batchtimeout.tx`" in out
+    # The orderer org applies it: a ConfigMap of envelopes and expected configs, and a Job in
+    # the wave after the join Jobs.
+    assert re.search(r"\*\*namespace orgorderer1\*\*: .*\+`ConfigMap channel-mychannel-updates`"
+                     r".*\+`Job mychannel-update-0001-[0-9a-f]{10}`", out)
+    assert '+    argocd.argoproj.io/sync-wave: "6"' in out
     assert "| namespace org1 |" in out
     assert "+`SealedSecret peer2-keys`" in out
     assert "<details><summary>Full diff</summary>" in out

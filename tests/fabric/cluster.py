@@ -100,7 +100,11 @@ class Cluster:
              "exec sleep infinity"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert self._holder.stdout is not None
-        if self._holder.stdout.readline().strip() != b"ready":
+        ready = self._holder.stdout.readline().strip() == b"ready"
+        self._holder.stdout.close()
+        if not ready:
+            self._holder.kill()
+            self._holder.wait()
             raise RuntimeError("cannot create a network namespace (root and unshare needed)")
         # unshare(2) moved the unshare process itself into the new namespace.
         self._netns = f"/proc/{self._holder.pid}/ns/net"

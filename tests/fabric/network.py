@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+from pathlib import Path
+from typing import Any
+
+from fabgitops.channel._pb import common, configtx
+from fabgitops.channel.history import read_history
+from fabgitops.output.apply import read_tree
 
 from .cluster import Cluster, JobFailed
 
@@ -43,3 +50,28 @@ def peer_height(cluster: Cluster, namespace: str, channel: str) -> int:
     match = re.search(r"Blockchain info: (\{.*\})", run.output)
     assert match, run.output
     return int(json.loads(match.group(1))["height"])
+
+
+def live_config(cluster: Cluster, namespace: str, channel: str) -> Any:
+    """The channel's current ``common.Config``, fetched through the org's peer0."""
+    run = cluster.run_script(admin_job(cluster, namespace), (
+        f"peer channel fetch config /tmp/live.block -c {channel} >/dev/null 2>&1 && "
+        "echo BLOCK=$(base64 -w0 /tmp/live.block)"))
+    match = re.search(r"^BLOCK=(\S+)$", run.output, re.M)
+    if run.returncode or not match:
+        raise JobFailed(run.output)
+    return read_config_block_any(base64.b64decode(match.group(1)))
+
+
+def read_config_block_any(data: bytes) -> Any:
+    """The Config of any config block (not only block 0)."""
+    block = common.Block.FromString(data)
+    payload = common.Payload.FromString(common.Envelope.FromString(block.data.data[0]).payload)
+    return configtx.ConfigEnvelope.FromString(payload.data).config
+
+
+def declared_config(output: Path, channel: str) -> Any:
+    """The config git says the channel has after its last update."""
+    history = read_history(channel, read_tree(output))
+    assert history is not None
+    return history.config

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fabgitops.channel.history import History
 from fabgitops.channel.paths import ANCHORS_SUFFIX, CHANNEL_TX, GENESIS_BLOCK
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org
 from fabgitops.tree import FileTree
@@ -28,6 +29,9 @@ class ChannelArtifacts:
     """By channel: the creation transaction of a system-channel network."""
     anchor_updates: dict[tuple[str, str], bytes] = field(default_factory=dict)
     """By (channel, MSP ID): an org's anchor peer update in a system-channel network."""
+    histories: dict[str, History] = field(default_factory=dict)
+    """By channel: the genesis config and the updates since (participation networks whose
+    channel existed before this compile)."""
     written: FileTree = field(default_factory=dict)
     """Every file under ``channels/``: the artifacts, their readable YAML, channel updates."""
 

@@ -168,6 +168,7 @@ class _Builder:
             self.files[item.path] = item.envelope
             self.files[readable_path(item.path)] = update_yaml(past.channel, item)
         self.files[config_yaml_path(past.channel)] = config_yaml(past)
+        self.result.histories[past.channel] = past
 
     def envelope(self, path: str, config_update: Proto) -> bytes:
         existing = self.current.get(path)

@@ -190,6 +190,7 @@ def job(
     volumes: Sequence[Manifest],
     mounts: Sequence[Manifest],
     inputs: Sequence[bytes],
+    wave: Wave = Wave.CHANNEL_JOBS,
 ) -> Manifest:
     """A bootstrap Job named ``<name>-<hash>`` (hash of the Job and of ``inputs``, the bytes of
     the ConfigMaps it reads)."""
@@ -220,7 +221,7 @@ def job(
     digest = short_hash(yamlio.dump(spec).encode(), *inputs)
     prefix = name[:MAX_NAME - len(digest) - 1].rstrip("-")
     return {"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": metadata(f"{prefix}-{digest}", namespace, labels, Wave.CHANNEL_JOBS),
+            "metadata": metadata(f"{prefix}-{digest}", namespace, labels, wave),
             "spec": spec}
 
 

@@ -39,10 +39,11 @@ from fabgitops.errors import ConfigInvalid
 from fabgitops.model import StateDatabase
 from fabgitops.placement.exposure import policy_sources
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
-from fabgitops.render import jobs, policies
+from fabgitops.render import channel_updates, jobs, policies
 from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
 from fabgitops.render.common import (
     USER_PATCHES,
+    Manifest,
     config_map,
     image_entries,
     kustomization,
@@ -122,6 +123,32 @@ def _channel_config_maps(ctx: RenderInputs, out: Collector, org: Org,
     return files
 
 
+def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
+                     admin_msp: Manifest) -> list[str]:
+    """Per channel with updates: its updates ConfigMap and apply Job (first orderer org)."""
+    root = overlay_dir(org.namespace)
+    files = []
+    for channel in org.channels:
+        history = ctx.artifacts.histories.get(channel)
+        if history is None or not history.updates:
+            continue
+        data = channel_updates.update_files(history)
+        name = channel_updates.updates_config_map(channel)
+        if sum(len(v) * 4 // 3 for v in data.values()) > CONFIG_MAP_LIMIT:
+            raise ConfigInvalid([ctx.plan.channel(channel).source.issue(
+                f"the updates of channel {channel} do not fit a 1 MiB ConfigMap")])
+        labels = ctx.labels(org, "channel", "fabric-channel", org.namespace)
+        out.claim(org.namespace, "ConfigMap", name, f"channel {channel} updates")
+        out.file(f"{root}/{name}.yaml", manifest_file(config_map(
+            name, org.namespace, labels, binary=jobs.binary_data(data))))
+        job = channel_updates.apply_job(ctx.plan, org, ctx.labels(
+            org, "job", "fabric-tools", org.namespace), admin_msp, channel, data)
+        out.claim(org.namespace, "Job", job["metadata"]["name"], f"channel {channel} updates")
+        out.file(f"{root}/{channel}-update-job.yaml", manifest_file(job))
+        files += [f"{name}.yaml", f"{channel}-update-job.yaml"]
+    return files
+
+
 def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
     """Every org's TLS CA certificate (``<MSPID>.pem``) and the orderer orgs' in one bundle
     (``orderers.pem``, for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
@@ -192,6 +219,8 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org) -> None:
             directories.append(orderer_dir(ctx, out, org, node, blocks))
     if cli and admin is not None:
         directories.append(cli_dir(ctx, out, org, admin))
+    if not system and admin is not None and plan.orderer_orgs and org is plan.orderer_orgs[0]:
+        resources += _channel_updates(ctx, out, org, admin.msp_volume)
     if system and peer_org and admin is not None and org.anchor_peers and channels:
         job = jobs.anchor_peers(plan, org, ctx.labels(org, "job", "fabric-tools",
                                                        org.namespace), admin.msp_volume, channels)

@@ -1,0 +1,75 @@
+"""Running channels follow the config, on real Fabric: each compiled update is applied by the
+compiled apply Job, new peers join with the real genesis block, and the live config equals the
+declared one."""
+
+from __future__ import annotations
+
+import shutil
+
+from fabgitops.channel.protolator import to_tree
+
+from .cluster import Cluster
+from .conftest import Compiler, Fabric
+from .network import declared_config, live_config, network, peer_height
+
+
+def _names(runs: list) -> list[str]:  # type: ignore[type-arg]
+    return [f"{r.namespace}/{r.name.rsplit('-', 1)[0]}" for r in runs]
+
+
+def test_add_org_then_its_peer_joins_then_batch_changes(fabric: Fabric, compiler: Compiler,
+                                                       cluster: Cluster) -> None:
+    output = compiler.compile(network(fabric.version))
+    cluster.sync(output)
+    genesis = (output / "channels/mychannel/genesis.block").read_bytes()
+
+    output = compiler.compile(network(fabric.version, orgs=3))
+    assert (output / "channels/mychannel/genesis.block").read_bytes() == genesis
+    assert sorted(p.name for p in (output / "channels/mychannel/updates").glob("*.tx")) == [
+        "0001-add-org3.tx"]
+    runs = cluster.sync(output)
+    assert _names(runs) == ["ord/mychannel-update-0001", "org3/peer0-join"]
+    assert "submitting update 0001" in runs[0].output
+    assert "every update in git is applied" in runs[0].output
+    live = live_config(cluster, "org3", "mychannel")
+    assert live.sequence == 1
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+    assert peer_height(cluster, "org3", "mychannel") == peer_height(cluster, "org1",
+                                                                    "mychannel") == 2
+    # Re-running the Job is safe: nothing to submit.
+    again = cluster.run_job(cluster.find("ord", "Job", "mychannel-update-0001")[0])
+    assert again.returncode == 0, again.output
+    assert "at config sequence 1: every update in git is applied" in again.output
+
+    extra = "Consensus:\n  BatchTimeout: 1s\n  BatchSize: {MaxMessageCount: 50}\n"
+    output = compiler.compile(network(fabric.version, orgs=3, extra=extra))
+    assert sorted(p.name for p in (output / "channels/mychannel/updates").glob("*.tx")) == [
+        "0001-add-org3.tx", "0002-batchsize-batchtimeout.tx"]
+    runs = cluster.sync(output)
+    assert _names(runs) == ["ord/mychannel-update-0002"]
+    live = live_config(cluster, "org1", "mychannel")
+    assert live.sequence == 2
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+
+
+def test_drift_is_named_and_nothing_is_submitted(fabric: Fabric, compiler: Compiler,
+                                                 cluster: Cluster) -> None:
+    output = compiler.compile(network(fabric.version))
+    cluster.sync(output)
+    # Two branches from the same history: B's update 0001 differs from A's.
+    branch = output.parent / "branch-b"
+    shutil.copytree(output, branch)
+    other = Compiler(branch, compiler.home)
+    other.identity = compiler.identity
+    other.compile(network(fabric.version, extra="Consensus:\n  BatchTimeout: 3s\n"))
+    output = compiler.compile(network(fabric.version, extra="Consensus:\n  BatchTimeout: 4s\n"))
+    cluster.sync(output)
+    cluster.load(branch)
+    job = cluster.find("ord", "Job", "mychannel-update-0001")[0]
+    run = cluster.run_job(job)
+    assert run.returncode == 3, run.output
+    assert ("drift: mychannel at config sequence 1 is not the config git has for that "
+            "sequence") in run.output
+    assert '-              "timeout": "3s"' in run.output
+    assert '+              "timeout": "4s"' in run.output
+    assert "submitting" not in run.output
