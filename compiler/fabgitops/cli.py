@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from fabgitops import __version__, channel, config_file, deliver, report, yamlio
+from fabgitops.chaincode.inspect import describe_package, is_package
 from fabgitops.crypto import expiring, expiring_in_keystore, export_crypto
 from fabgitops.deliver import GitOptions, Mode, Outcome
 from fabgitops.diffreport import DiffFormat, render_diff
@@ -314,8 +315,13 @@ def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
               help="Message type, e.g. common.Block, common.Envelope, common.ConfigUpdate "
                    "(default: detect a block or an envelope).")
 def inspect(artifact: Path, message_type: str | None) -> None:
-    """Print a block or transaction as JSON, like `configtxlator proto_decode`."""
-    decoded = channel.inspect(artifact.read_bytes(), message_type)
+    """Print a block or transaction as JSON, like `configtxlator proto_decode`, or list a
+    chaincode package (.tar.gz): its package ID, files and connection.json."""
+    data = artifact.read_bytes()
+    if message_type is None and is_package(data):
+        click.echo(describe_package(data), nl=False)
+        return
+    decoded = channel.inspect(data, message_type)
     click.echo(channel.to_json(decoded), nl=False)
 
 

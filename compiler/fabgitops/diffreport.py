@@ -14,7 +14,14 @@ from typing import Any
 
 import yaml
 
-from fabgitops.layout import CHANNELS_DIR, CLUSTERS_DIR, OVERLAYS_DIR, STATE_DIR, is_keystore
+from fabgitops.layout import (
+    CHAINCODES_DIR,
+    CHANNELS_DIR,
+    CLUSTERS_DIR,
+    OVERLAYS_DIR,
+    STATE_DIR,
+    is_keystore,
+)
 from fabgitops.output.changes import Action, Change, Changeset
 
 MARKDOWN_LIMIT = 60_000
@@ -49,6 +56,8 @@ def group_of(path: str) -> str:
         return f"namespace {parts[1]}"
     if parts[0] == CHANNELS_DIR and len(parts) > 1:
         return f"channel {parts[1]}"
+    if parts[0] == CHAINCODES_DIR and len(parts) > 1:
+        return f"chaincode {parts[1]}"
     if parts[0] == CLUSTERS_DIR:
         return "gitops"
     if parts[0] == STATE_DIR:

@@ -39,7 +39,7 @@ LOCAL_ONLY = (LOCK, JOURNAL)
 """Files under ``.fabgitops/`` that are never committed (listed in its ``.gitignore``)."""
 
 OWNED_ROOTS = (f"{BASES_DIR}/", f"{OVERLAYS_DIR}/", f"{CLUSTERS_DIR}/", f"{CHANNELS_DIR}/",
-               f"{STATE_DIR}/", SOPS_CONFIG)
+               f"{CHAINCODES_DIR}/", f"{STATE_DIR}/", SOPS_CONFIG)
 """What a compile reads and may write; everything else in the repository is the user's."""
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fabgitops import channel, crypto, render, summary
+from fabgitops.chaincode.stage import build_chaincodes
+from fabgitops.chaincode.summary import removed_chaincode_notes
 from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import EnvironmentProblem, Issue
@@ -128,20 +130,25 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     # A change Fabric would refuse raises ConfigInvalid located at the channel's source.
     artifacts = channel.build_artifacts(plan, material.files, current, clock=lambda: inputs.now,
                                         rng=random)
+    previous_state = summary.load_state(current.get(summary.STATE))
+    chaincodes = build_chaincodes(plan, material, previous_state)
     user_paths = frozenset(set(current) - generated_paths(current))
-    rendered = render.render(plan, material, artifacts, user_paths=user_paths)
+    rendered = render.render(plan, material, artifacts, user_paths=user_paths,
+                             chaincodes=chaincodes)
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
     engine = _engine(inputs, own_orgs(plan), notes)
-    state = summary.network_state(plan, summary.config_digest(inputs.loaded.raw))
+    state = {**summary.network_state(plan, summary.config_digest(inputs.loaded.raw)),
+             **chaincodes.state}
     tree = with_manifest(merge(
-        bases_tree(), rendered.files, artifacts.files(), sealed.files, material.keystore, engine,
+        bases_tree(), rendered.files, artifacts.files(), chaincodes.files, sealed.files,
+        material.keystore, engine,
         _sops_files(plan, rendered.secrets),
         {summary.STATE: summary.state_bytes(state), SEAL_INDEX: dumps(sealed.index),
          GITIGNORE: _gitignore()},
     ))
     changes = changeset(current, tree)
-    headline = summary.describe(summary.load_state(current.get(summary.STATE)), state) \
-        if changes else []
+    notes += removed_chaincode_notes(previous_state, state)
+    headline = summary.describe(previous_state, state) if changes else []
     return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state)
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+from fabgitops.chaincode import summary as chaincode_summary
 from fabgitops.layout import STATE_FILE
 from fabgitops.output.changes import Action, Changeset
 from fabgitops.plan import Plan
@@ -98,7 +99,7 @@ def describe(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
                     if key != "orgs" and before.get(key) != value]
         if details:
             phrases.append(f"channel {name}: {', '.join(details)}")
-    return phrases
+    return phrases + chaincode_summary.describe(old, new)
 
 
 def commit_message(phrases: list[str], changes: Changeset, new: dict[str, Any],

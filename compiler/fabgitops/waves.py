@@ -29,3 +29,7 @@ class Wave(IntEnum):
     """Jobs that create and join channels; they retry until the nodes answer."""
     CHANNEL_UPDATES = 6
     """Jobs that bring running channels to the config in git (after the nodes have joined)."""
+    CHAINCODE_JOBS = 7
+    """Chaincode install and approve Jobs: after the peers joined and the channel updates."""
+    CHAINCODE_COMMIT = 8
+    """Chaincode commit Jobs, after the committing org's own approval."""

@@ -38,6 +38,16 @@ NETWORKS: dict[str, dict[str, Any]] = {
         ],
         "Channels": [{"Name": "alpha", "Organizations": ["Org1", "Org2"]},
                      {"Name": "beta", "Organizations": ["Org1"]}],
+        # On both channels: Org2 runs and approves it on alpha only; Org1 commits both.
+        "Chaincodes": [{
+            "Name": "asset_transfer", "Version": "1.0", "Image": "example.org/asset@sha256:"
+            + "0" * 64, "Channels": ["alpha", "beta"], "InitRequired": True, "Replicas": 2,
+            "TLS": {"ClientAuth": True},
+            "Resources": {"Limits": {"Memory": "128Mi"}},
+            "EndorsementPolicy": {"ChannelConfigPolicy": "/Channel/Application/Endorsement"},
+            "Collections": [{"Name": "shared", "Policy": "OR('Org1MSP.member')",
+                             "EndorsementPolicy": {"Signature": "OR('Org1MSP.peer')"}}],
+        }],
     },
     # Fabric 3.1 BFT: four orderers in two orgs, resources, storage class, no NetworkPolicies.
     "bft": {

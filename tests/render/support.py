@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fabgitops import yamlio
+from fabgitops.chaincode.stage import build_chaincodes
 from fabgitops.channel import ChannelArtifacts, build_artifacts
 from fabgitops.config_file import parse_config
 from fabgitops.crypto import CryptoMaterial, SystemKeyGen, issue
@@ -54,8 +55,10 @@ def compile_network(data: Mapping[str, Any], previous: Compiled | None = None,
     current = previous.artifacts.files() if previous else {}
     artifacts = build_artifacts(plan, material.files, current, clock=lambda: NOW,
                                 rng=os.urandom)
+    chaincodes = build_chaincodes(plan, material, None)
     return Compiled(plan, material, artifacts,
-                    render(plan, material, artifacts, user_paths=user_paths))
+                    render(plan, material, artifacts, user_paths=user_paths,
+                           chaincodes=chaincodes))
 
 
 def output_tree(rendered: Rendered, method: SealMethod | None = None) -> FileTree:

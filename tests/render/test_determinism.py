@@ -7,6 +7,7 @@ import copy
 import dataclasses
 from typing import Any
 
+from fabgitops.chaincode.stage import build_chaincodes
 from fabgitops.render import render
 from fabgitops.tree import FileTree
 from tests.render.networks import NETWORKS
@@ -15,7 +16,8 @@ from tests.render.support import compile_network, output_tree
 
 def test_rendering_twice_gives_identical_bytes() -> None:
     compiled = compile_network(NETWORKS["kafka"])
-    again = render(compiled.plan, compiled.material, compiled.artifacts, user_paths=())
+    again = render(compiled.plan, compiled.material, compiled.artifacts, user_paths=(),
+                   chaincodes=build_chaincodes(compiled.plan, compiled.material, None))
     assert again.files == compiled.rendered.files
     assert again.secrets == compiled.rendered.secrets
     assert list(again.files) == sorted(again.files)

@@ -203,7 +203,8 @@ def test_labels_waves_images_and_headers(name: str, built: Callable[[str], Built
             spec = pod_spec(obj)
             if spec is not None:
                 images |= {c["image"] for c in containers(spec)}
-    assert images <= set(plan.images.values())
+    # Fabric's pinned images, and the chaincode servers' own (pinned by validation).
+    assert images <= set(plan.images.values()) | {c.image for c in plan.chaincodes}
     assert {plan.images["peer"], plan.images["orderer"], plan.images["ca"]} <= images
     for path, content in network.tree.items():
         assert content.startswith(GENERATED_HEADER.encode()), path

@@ -115,8 +115,14 @@ def test_secrets_hold_the_private_material_and_configmaps_none() -> None:
     secrets = {s.path: s for s in compiled.rendered.secrets}
     peer = secrets["overlays/org1/peer0/keys.yaml"]
     assert (peer.name, peer.namespace) == ("peer0-keys", "org1")
-    assert sorted(peer.data) == ["couchdb-password", "couchdb-username", "msp.key", "tls.key"]
+    # The kafka network's chaincode checks client certificates: ccaas_builder's config carries
+    # the peer's TLS pair, so it is secret too.
+    assert sorted(peer.data) == ["ccaas-builder-config", "couchdb-password", "couchdb-username",
+                                 "msp.key", "tls.key"]
+    assert peer.data["tls.key"] in peer.data["ccaas-builder-config"].replace(b"\\n", b"\n")
     assert len(peer.data["couchdb-password"]) >= 32
+    server = secrets["overlays/org2/chaincode-asset-transfer/keys.yaml"]
+    assert (server.name, sorted(server.data)) == ("asset-transfer-ccaas-keys", ["tls.key"])
     assert sorted(secrets["overlays/org1/ca/keys.yaml"].data) == [
         "admin-password", "ca.key", "tls.key"]
     for secret in compiled.rendered.secrets:

@@ -135,3 +135,5 @@ class CryptoMaterial:
                 prefix = "client" if identity.is_user else "server"
                 yield f"{root}/tls/{prefix}.crt", identity.tls
             yield f"{base}/ca-server/tls/server.crt", org.ca_server_tls
+            for chaincode, pair in org.chaincode_tls.items():
+                yield f"{base}/chaincodes/{chaincode}/tls/server.crt", pair

@@ -19,10 +19,11 @@ Keystore layout (relative to ``.fabgitops/keystore/``)::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from fabgitops.chaincode.plan import ChaincodeServer, chaincode_servers
 from fabgitops.crypto.ca import Profile
 from fabgitops.crypto.keys import KeyGen
 from fabgitops.crypto.material import CryptoMaterial
@@ -98,7 +99,9 @@ def issue(
     ctx = Issuance(ledger, keygen, now, renew_before)
     # cryptogen 3.x marshals config.yaml with yaml v4, indenting by 4 (2.5's yaml.v2: by 2).
     indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
-    orgs = {org.name: replace(_org(ctx, org), config_indent=indent) for org in plan.orgs}
+    servers = chaincode_servers(plan)
+    orgs = {org.name: replace(_org(ctx, org, servers.get(org.name, ())), config_indent=indent)
+            for org in plan.orgs}
     values, created = reconcile_credentials(
         ledger, [*credential_names(plan), *credentials], keygen.random_bytes
     )
@@ -109,7 +112,7 @@ def issue(
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
 
 
-def _org(ctx: Issuance, org: Org) -> OrgMaterial:
+def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = ()) -> OrgMaterial:
     base = org.crypto_dir
     subject = org.ca.subject
     # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.
@@ -135,6 +138,11 @@ def _org(ctx: Issuance, org: Org) -> OrgMaterial:
     users = tuple(identity(user, "users") for user in org.users)
     ca_server, _ = leaf(ctx, f"{base}/ca-server/tls", tls, org.ca.common_name, Profile.TLS,
                         sans=org.ca.tls_sans)
+    chaincode_tls = {
+        server.chaincode: leaf(ctx, f"{base}/chaincodes/{server.chaincode}/tls", tls,
+                               server.common_name, Profile.TLS, sans=server.sans)[0]
+        for server in servers
+    }
     return OrgMaterial(
         name=org.name,
         domain=org.domain,
@@ -148,4 +156,5 @@ def _org(ctx: Issuance, org: Org) -> OrgMaterial:
         nodes=nodes,
         users=users,
         ca_server_tls=ca_server,
+        chaincode_tls=chaincode_tls,
     )

@@ -6,7 +6,8 @@ persists; they carry PEM bytes exactly as written, so reused material stays byte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from cryptography import x509
@@ -66,6 +67,8 @@ class OrgMaterial:
     """``User1..N`` then ``Admin``, cryptogen's order."""
     ca_server_tls: CertKey
     """TLS server pair of fabric-ca-server, signed by the TLS CA (not part of cryptogen)."""
+    chaincode_tls: Mapping[str, CertKey] = field(default_factory=dict)
+    """By chaincode name: the TLS server pair of the org's chaincode server (TLS CA signed)."""
     config_indent: int = 2
     """Indentation of ``msp/config.yaml``: cryptogen 2.5 (yaml.v2) writes 2, 3.x writes 4."""
 

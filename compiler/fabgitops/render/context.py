@@ -25,6 +25,8 @@ class RenderInputs:
     """The channel stage's result."""
     user_paths: frozenset[str]
     """Paths of user-owned files in the output (``overlays/<ns>/patches/kustomization.yaml``)."""
+    chaincode_client_auth: frozenset[str] = frozenset()
+    """Orgs running a chaincode server that checks the peers' TLS client certificates."""
 
     @property
     def expose(self) -> Expose:

@@ -10,6 +10,7 @@ references, because in sealed mode the Secret is a SealedSecret that Kustomize d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ GENESIS_DIR = "/var/hyperledger/orderer/genesis"
 KEYS_FILE = "keys.yaml"
 JOB_FILE = "join-job.yaml"
 COUCHDB_USER = b"admin"
+BUILDER_CONFIG_KEY = "ccaas-builder-config"
 
 
 @dataclass
@@ -153,14 +155,14 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
         # Without it other orgs never learn of the peer (core.yaml L182-184).
         env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", str(external)),
         env("CORE_PEER_LOCALMSPID", org.msp_id),
-        env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", f'{{"peername":"{node.hostname}"}}'),
     ]
     secret = f"{node.hostname}-keys"
+    data = dict(identity.secret_data)
+    environment.append(_builder_config(ctx, org, node, secret, data))
     storage = plan.kubernetes.storage
     containers = []
     components = []
     storage_ops = storage_patch(plan, storage.peer)
-    data = dict(identity.secret_data)
     if org.state_database is StateDatabase.COUCHDB:
         components.append(base_ref("couchdb"))
         environment += [
@@ -183,6 +185,22 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
         org=org, name=node.hostname, base="peer", labels=labels, identity=identity,
         secret_data=data, containers=containers, storage_ops=storage_ops,
         components=components, manifests=manifests))
+
+
+def _builder_config(ctx: RenderInputs, org: Org, node: Node, secret: str,
+                    data: dict[str, bytes]) -> Manifest:
+    """``CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG``: the values ccaas_builder renders into a
+    package's connection.json. ``peername`` always; the peer's TLS pair too when a chaincode
+    server of the org checks client certificates (the package names them as templates, so no
+    private key is ever in a package), and then the whole value comes from the node's Secret."""
+    config = {"peername": node.hostname}
+    if org.name not in ctx.chaincode_client_auth:
+        return env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", json.dumps(config,
+                                                                       separators=(",", ":")))
+    tls = ctx.material.tls(org, node.identity)
+    config |= {"client_cert": tls["server.crt"].decode(), "client_key": tls["server.key"].decode()}
+    data[BUILDER_CONFIG_KEY] = json.dumps(config, sort_keys=True).encode()
+    return secret_env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", secret, BUILDER_CONFIG_KEY)
 
 
 def orderer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node,

@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from fabgitops.chaincode.overlay import chaincode_dirs
+from fabgitops.chaincode.stage import Chaincodes
 from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
@@ -72,7 +74,7 @@ class Rendered:
 
 
 def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
-           user_paths: Collection[str]) -> Rendered:
+           user_paths: Collection[str], chaincodes: Chaincodes | None = None) -> Rendered:
     """Render every org overlay (and the Kafka overlay) of the network.
 
     Args:
@@ -81,6 +83,7 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
         artifacts: the channel stage's result.
         user_paths: paths of the user's files in the output repository; an
             ``overlays/<ns>/patches/kustomization.yaml`` there is included as a Component.
+        chaincodes: the chaincode stage's result: servers and lifecycle Jobs per org.
 
     Returns:
         Files keyed by output path (``overlays/...``) and the PlainSecrets the
@@ -91,11 +94,12 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
             channel artifact does not fit a ConfigMap.
         EnvironmentProblem: crypto material, a credential or a channel artifact is missing.
     """
-    ctx = RenderInputs(plan, material, artifacts, frozenset(user_paths))
+    ctx = RenderInputs(plan, material, artifacts, frozenset(user_paths),
+                       chaincodes.client_auth_orgs() if chaincodes else frozenset())
     out = Collector({o.namespace: o.source for o in plan.orgs})
     for org in plan.orgs:
         if not org.external:  # another party renders its own orgs
-            _org_overlay(ctx, out, org)
+            _org_overlay(ctx, out, org, chaincodes)
     if plan.kafka is not None:
         kafka_overlay(ctx, out, plan.kafka)
     return Rendered(dict(sorted(out.files.items())),
@@ -190,7 +194,8 @@ def _images(plan: Plan, org: Org) -> list[str]:
     return sorted(keys)
 
 
-def _org_overlay(ctx: RenderInputs, out: Collector, org: Org) -> None:
+def _org_overlay(ctx: RenderInputs, out: Collector, org: Org,
+                 chaincodes: Chaincodes | None) -> None:
     plan = ctx.plan
     root = overlay_dir(org.namespace)
     out.claim(org.namespace, "directory", USER_PATCHES, "the user's patches (a Component)")
@@ -202,8 +207,9 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org) -> None:
     peer_org = org.kind is NodeKind.PEER
     cli = peer_org and plan.kubernetes.cli and bool(org.nodes) and any(plan.orderers())
     jobs_needed = bool(org.nodes and org.channels) and (peer_org or not system)
+    runs_chaincode = chaincodes is not None and bool(chaincodes.by_org.get(org.name))
     admin = None
-    if cli or jobs_needed:
+    if cli or jobs_needed or runs_chaincode:
         admin, admin_files = admin_objects(ctx, out, org)
         resources += admin_files
     directories = [ca_dir(ctx, out, org)]
@@ -227,6 +233,7 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org) -> None:
         out.claim(org.namespace, "Job", job["metadata"]["name"], "the anchor peer update")
         out.file(f"{root}/{ANCHOR_JOB}", manifest_file(job))
         resources.append(ANCHOR_JOB)
+    directories += chaincode_dirs(ctx, out, org, chaincodes, admin)
     resources += sorted(directories)
     components = [USER_PATCHES] if f"{root}/{USER_PATCHES}/kustomization.yaml" in \
         ctx.user_paths else []
