@@ -20,7 +20,6 @@ from jsonschema.exceptions import ValidationError
 from fabgitops import rules
 from fabgitops.errors import ConfigInvalid, Issue, Severity
 from fabgitops.model import DURATION_PATTERN, QUANTITY_PATTERN, SIZE_PATTERN, ClusterConfig
-from fabgitops.placement import rules as placement
 from fabgitops.plan import Plan, build
 from fabgitops.schema import json_schema
 from fabgitops.yamlio import Document
@@ -58,7 +57,7 @@ def validate(doc: Document) -> tuple[Plan, tuple[Issue, ...]]:
     except pydantic.ValidationError as exc:
         raise ConfigInvalid(sorted(_pydantic_issues(doc, exc))) from None
     plan, expanding = build(config, doc)
-    found = sorted({*expanding, *rules.check(plan, doc), *placement.check(config, doc)})
+    found = sorted({*expanding, *rules.check(plan, doc)})
     if any(i.severity is Severity.ERROR for i in found):
         raise ConfigInvalid(found)
     return plan, tuple(found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fabgitops.errors import Issue
+from fabgitops.placement import rules as placement
 from fabgitops.plan import Plan
 from fabgitops.rules import (
     certificates,
@@ -23,7 +24,7 @@ from fabgitops.rules import (
 from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Document
 
-_RULES = (names, certificates, channels, consensus, exposure, delivery, chaincodes)
+_RULES = (names, certificates, channels, consensus, exposure, delivery, chaincodes, placement)
 
 
 def check(plan: Plan, doc: Document) -> Iterator[Issue]:
