@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
@@ -306,3 +306,44 @@ def test_apply_rejects_like_the_orderer(net: Net) -> None:
     empty.write_set.CopyFrom(configtx.ConfigGroup())
     with pytest.raises(UpdateRejected, match="delta set was empty"):
         delta(history.config, empty)
+
+
+def _reissue(pem: bytes, *, new_key: bool) -> bytes:
+    """The same certificate issued again: same public key (a renewal) or a new one."""
+    old = x509.load_pem_x509_certificate(pem)
+    signer = ec.generate_private_key(ec.SECP256R1())
+    public = signer.public_key() if new_key else old.public_key()
+    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(old.issuer)
+               .public_key(public).serial_number(x509.random_serial_number())
+               .not_valid_before(old.not_valid_before_utc)
+               .not_valid_after(old.not_valid_after_utc.replace(year=2040)))
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def _tls(node: int) -> str:
+    return f"ordererOrganizations/orderer/orderers/orderer{node}.orderer/tls/server.crt"
+
+
+def test_tls_renewal_with_the_same_key_needs_no_update(net: Net) -> None:
+    for node in range(3):  # every orderer renewed at once: still no consenter change
+        net.material[_tls(node)] = _reissue(net.material[_tls(node)], new_key=False)
+    before = dict(net.tree)
+    assert net.change("Template: {Count: 2}", "Template: {Count: 2}") == before
+
+
+def test_tls_key_change_is_one_rotation_and_two_are_refused(net: Net) -> None:
+    net.material[_tls(1)] = _reissue(net.material[_tls(1)], new_key=True)
+    net.change("Template: {Count: 2}", "Template: {Count: 2}")
+    [path] = [p for p in net.updates() if p.endswith(".tx")]
+    assert path.endswith("0001-consenters.tx")
+    readable = yamlio.load_plain(net.tree[path[:-3] + ".yaml"].decode())
+    assert readable["changes"] == ["Channel/Orderer/ConsensusType: new TLS certificate for "
+                                   "consenter orderer1.orderer:7050"]
+    for node in (0, 2):
+        net.material[_tls(node)] = _reissue(net.material[_tls(node)], new_key=True)
+    with pytest.raises(ConfigInvalid) as caught:
+        net.change("Template: {Count: 2}", "Template: {Count: 2}")
+    [issue] = caught.value.issues
+    assert "requested changes: add 2 node(s), remove 2 node(s)" in issue.message

@@ -4,7 +4,11 @@ declared one."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
+
+import yaml
 
 from fabgitops.channel.protolator import to_tree
 
@@ -73,3 +77,65 @@ def test_drift_is_named_and_nothing_is_submitted(fabric: Fabric, compiler: Compi
     assert '-              "timeout": "3s"' in run.output
     assert '+              "timeout": "4s"' in run.output
     assert "submitting" not in run.output
+
+
+def _relation(cluster: Cluster, orderer: str) -> str:
+    job = cluster.find("ord", "Job", f"{orderer}-join")[0]
+    run = cluster.run_script(job, (
+        'osnadmin channel list --channelID mychannel -o "$ADMIN_ADDRESS" --ca-file '
+        '"$ADMIN_TLS/ca.crt" --client-cert "$ADMIN_TLS/client.crt" --client-key '
+        '"$ADMIN_TLS/client.key"'))
+    match = re.search(r'"consensusRelation": "(\w+)"', run.output)
+    assert match, run.output
+    return match.group(1)
+
+
+def test_new_orderer_joins_as_follower_then_becomes_a_consenter(
+        fabric: Fabric, compiler: Compiler, cluster: Cluster) -> None:
+    output = compiler.compile(network(fabric.version))
+    cluster.sync(output)
+    output = compiler.compile(network(fabric.version, orderers=2))
+    assert sorted(p.name for p in (output / "channels/mychannel/updates").glob("*.tx")) == [
+        "0001-consenters-orderer-endpoints.tx"]
+    runs = cluster.sync(output)
+    # The join Job (wave 5) runs before the update Job (wave 6): the node is a follower first.
+    assert _names(runs) == ["ord/orderer1-join", "ord/mychannel-update-0001"]
+    assert '"consensusRelation": "follower"' in runs[0].output
+    deadline = time.monotonic() + 90
+    while _relation(cluster, "orderer1") != "consenter":
+        assert time.monotonic() < deadline, "orderer1 never became a consenter"
+        time.sleep(2)
+    assert to_tree(live_config(cluster, "org1", "mychannel")) == to_tree(
+        declared_config(output, "mychannel"))
+    # The two-node cluster orders the next update (it needs both nodes for a quorum).
+    output = compiler.compile(network(fabric.version, orderers=2,
+                                      extra="Consensus:\n  BatchTimeout: 1500ms\n"))
+    assert _names(cluster.sync(output)) == ["ord/mychannel-update-0002"]
+    live = live_config(cluster, "org1", "mychannel")
+    assert live.sequence == 2
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+
+
+def test_anchor_peers_then_org_removal(fabric: Fabric, compiler: Compiler,
+                                      cluster: Cluster) -> None:
+    output = compiler.compile(network(fabric.version))
+    cluster.sync(output)
+    no_anchors = network(fabric.version).replace("    Domain: org1\n",
+                                                 "    Domain: org1\n    AnchorPeers: []\n")
+    output = compiler.compile(no_anchors)
+    runs = cluster.sync(output)
+    assert _names(runs) == ["ord/mychannel-update-0001"]
+    live = live_config(cluster, "org1", "mychannel")
+    assert "AnchorPeers" not in live.channel_group.groups["Application"].groups["Org1"].values
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+
+    output = compiler.compile(no_anchors + "Channels:\n  - Name: mychannel\n"
+                              "    Organizations: [Org1]\n")
+    update = output / "channels/mychannel/updates/0002-remove-org2.yaml"
+    [policy] = yaml.safe_load(update.read_text())["policies"]
+    assert policy["satisfied_by"] == ["Org1MSP", "Org2MSP"]  # MAJORITY of two: both
+    runs = cluster.sync(output)
+    assert [n for n in _names(runs) if "update" in n] == ["ord/mychannel-update-0002"]
+    live = live_config(cluster, "org1", "mychannel")
+    assert sorted(live.channel_group.groups["Application"].groups) == ["Org1"]
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))

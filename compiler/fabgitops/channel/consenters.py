@@ -12,7 +12,18 @@
 
 from __future__ import annotations
 
-from fabgitops.channel._pb import Proto, configuration, etcdraft, msp_config, orderer
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from fabgitops.channel._pb import (
+    Proto,
+    configtx,
+    configuration,
+    etcdraft,
+    msp_config,
+    orderer,
+    serialize,
+)
 
 _ORDERER = "Orderer"
 
@@ -87,3 +98,51 @@ def _msp_name(group: Proto) -> str | None:
         return None
     mspconf = msp_config.MSPConfig.FromString(group.values["MSP"].value)
     return str(msp_config.FabricMSPConfig.FromString(mspconf.config).name)
+
+
+def keep_renewed(base: Proto, desired: Proto) -> Proto:
+    """``desired`` with each etcdraft consenter certificate that was only renewed (same node,
+    same public key) replaced by the one the channel already has.
+
+    Raft authenticates consenters by public key, so a renewal needs no config update (Fabric's
+    raft_configuration.md: "In case the public key of the TLS certificate remains the same,
+    there is no need to issue channel configuration updates"); writing the new bytes would be a
+    rotation of every renewed node at once, which the orderer refuses. A new key is a rotation.
+    """
+    old_group, new_group = base.groups.get(_ORDERER), desired.groups.get(_ORDERER)
+    if old_group is None or new_group is None or "ConsensusType" not in new_group.values \
+            or "ConsensusType" not in old_group.values:
+        return desired
+    old_type = orderer.ConsensusType.FromString(old_group.values["ConsensusType"].value)
+    new_type = orderer.ConsensusType.FromString(new_group.values["ConsensusType"].value)
+    if old_type.type != "etcdraft" or new_type.type != "etcdraft":
+        return desired
+    old_meta = etcdraft.ConfigMetadata.FromString(old_type.metadata)
+    new_meta = etcdraft.ConfigMetadata.FromString(new_type.metadata)
+    known = {(c.host, c.port): c for c in old_meta.consenters}
+    changed = False
+    for consenter in new_meta.consenters:
+        old = known.get((consenter.host, consenter.port))
+        if old is None:
+            continue
+        for field in ("client_tls_cert", "server_tls_cert"):
+            mine, theirs = getattr(consenter, field), getattr(old, field)
+            if mine != theirs and _public_key(mine) == _public_key(theirs) is not None:
+                setattr(consenter, field, theirs)
+                changed = True
+    if not changed:
+        return desired
+    out = configtx.ConfigGroup()
+    out.CopyFrom(desired)
+    new_type.metadata = serialize(new_meta)
+    out.groups[_ORDERER].values["ConsensusType"].value = serialize(new_type)
+    return out
+
+
+def _public_key(pem: bytes) -> bytes | None:
+    try:
+        key = x509.load_pem_x509_certificate(pem).public_key()
+    except ValueError:
+        return None
+    return key.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -112,6 +112,7 @@ def next_update(history: History, desired: Proto, candidates: Sequence[KeyedSign
         Refused: the orderer would reject the update, or the admins cannot satisfy its policies.
     """
     base = history.config
+    desired = consenters.keep_renewed(base.channel_group, desired)
     try:
         config_update = update.compute(base.channel_group, desired)
     except ValueError:
