@@ -84,7 +84,8 @@ def admin_objects(ctx: RenderInputs, out: Collector, org: Org) -> tuple[Identity
     labels = ctx.labels(org, "admin", "fabric-admin", org.namespace)
     objects = identity_objects(
         prefix=ADMIN, namespace=org.namespace, labels=labels,
-        local_msp=ctx.material.local_msp(org, admin), tls=ctx.material.tls(org, admin),
+        local_msp=ctx.material.local_msp(org, admin),
+        material=ctx.material.identity(org, admin), tls_ca=ctx.material.tls_ca(org),
         what=f"{admin.common_name} of org {org.name}")
     root = f"overlays/{org.namespace}"
     files = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from fabgitops.crypto.values import CertKey, IdentityMaterial
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.render.common import PROJECTED_MODE, Labels, Manifest, config_map
 from fabgitops.waves import ANNOTATION, Wave
@@ -91,7 +92,8 @@ def identity_objects(
     namespace: str,
     labels: Labels,
     local_msp: Mapping[str, bytes],
-    tls: Mapping[str, bytes],
+    material: IdentityMaterial,
+    tls_ca: CertKey,
     what: str,
 ) -> IdentityObjects:
     """ConfigMaps ``<prefix>-msp`` and ``<prefix>-tls`` and the projected volumes that mount
@@ -101,23 +103,21 @@ def identity_objects(
         prefix: the node's host name, or ``admin`` for the org admin.
         namespace: the org's namespace.
         labels: labels of the objects.
-        local_msp: the identity's ``msp/`` folder (``CryptoMaterial.local_msp``).
-        tls: its ``tls/`` folder (``ca.crt`` plus ``server.*`` or ``client.*``).
+        local_msp: the identity's ``msp/`` folder (``CryptoMaterial.local_msp``), whose
+            public files the ConfigMap holds under fixed names.
+        material: the identity's key pairs (its MSP key and its TLS pair).
+        tls_ca: the org's TLS CA (``ca.crt`` of the TLS folder).
         what: the identity, for messages.
 
     Raises:
         EnvironmentProblem: material is missing.
     """
     msp = msp_public(local_msp, what)
-    key = local_msp.get("keystore/priv_sk")
-    side = "server" if "server.crt" in tls else "client"
-    try:
-        tls_public = {f"{side}.crt": tls[f"{side}.crt"].decode(), "ca.crt": tls["ca.crt"].decode()}
-        tls_key = tls[f"{side}.key"]
-    except KeyError as exc:
-        raise EnvironmentProblem(f"{what}: the TLS folder has no {exc.args[0]}") from None
-    if key is None:
-        raise EnvironmentProblem(f"{what}: the MSP has no keystore/priv_sk")
+    key = material.enrollment.key_pem
+    # msp.go L159-178: users get client.*, nodes server.*.
+    side = "client" if material.is_user else "server"
+    tls_public = {f"{side}.crt": material.tls.cert_pem.decode(), "ca.crt": tls_ca.cert_pem.decode()}
+    tls_key = material.tls.key_pem
     secret = f"{prefix}-keys"
     msp_volume = projected("msp", [
         {"configMap": {"name": f"{prefix}-msp", "items": _msp_items(msp)}},

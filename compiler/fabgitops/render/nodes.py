@@ -122,7 +122,8 @@ def _node_identity(ctx: RenderInputs, org: Org, node: Node, labels: Labels) -> I
     identity = node.identity
     return identity_objects(
         prefix=node.hostname, namespace=org.namespace, labels=labels,
-        local_msp=ctx.material.local_msp(org, identity), tls=ctx.material.tls(org, identity),
+        local_msp=ctx.material.local_msp(org, identity),
+        material=ctx.material.identity(org, identity), tls_ca=ctx.material.tls_ca(org),
         what=f"{identity.common_name} of org {org.name}")
 
 
@@ -197,8 +198,8 @@ def _builder_config(ctx: RenderInputs, org: Org, node: Node, secret: str,
     if org.name not in ctx.chaincode_client_auth:
         return env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", json.dumps(config,
                                                                        separators=(",", ":")))
-    tls = ctx.material.tls(org, node.identity)
-    config |= {"client_cert": tls["server.crt"].decode(), "client_key": tls["server.key"].decode()}
+    tls = ctx.material.identity(org, node.identity).tls
+    config |= {"client_cert": tls.cert_pem.decode(), "client_key": tls.key_pem.decode()}
     data[BUILDER_CONFIG_KEY] = json.dumps(config, sort_keys=True).encode()
     return secret_env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", secret, BUILDER_CONFIG_KEY)
 
