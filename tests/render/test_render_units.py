@@ -81,6 +81,17 @@ def test_a_host_name_clashing_with_generated_names_is_a_config_error(host: str) 
     assert host in caught.value.issues[0].message
 
 
+def test_generated_names_that_meet_are_located_at_the_org() -> None:
+    # peer0's NodePort Service is peer0-nodeport, which is also this peer's Service.
+    data = copy.deepcopy(NETWORKS["nodeport"])
+    data["PeerOrgs"][0]["Specs"] = [{"Hostname": "peer0-nodeport"}]
+    with pytest.raises(ConfigInvalid) as caught:
+        compile_network(data)
+    [issue] = caught.value.issues
+    assert issue.path == ("PeerOrgs", 0) and issue.file == "c.yaml" and issue.line > 1
+    assert "Service org1/peer0-nodeport would be generated twice" in issue.message
+
+
 def test_a_missing_channel_artifact_is_an_internal_error() -> None:
     compiled = compile_network(NETWORKS["article"])
     with pytest.raises(KeyError, match="mychannel"):
