@@ -22,7 +22,7 @@ from fabgitops.naming import (
     template_spec,
     user_common_names,
 )
-from fabgitops.plan.policies import app_policies, org_policies
+from fabgitops.plan.channel_policies import app_policies, org_policies
 from fabgitops.plan.types import (
     CA_PORT,
     CHAINCODE_PORT,

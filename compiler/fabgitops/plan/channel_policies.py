@@ -1,4 +1,5 @@
-"""Default channel policies, as fabric-samples' configtx.yaml writes them."""
+"""Default Fabric channel and org policies (not Kubernetes policies), as fabric-samples'
+configtx.yaml writes them."""
 
 from __future__ import annotations
 
