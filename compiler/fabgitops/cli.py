@@ -29,7 +29,11 @@ from fabgitops.layout import KEYSTORE_PREFIX
 from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import read_tree
 from fabgitops.output.changes import Action
-from fabgitops.parties.commands import export_org_command, verify_channel_command
+from fabgitops.parties.commands import (
+    export_org_command,
+    sign_command,
+    verify_channel_command,
+)
 from fabgitops.schema import schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -327,6 +331,7 @@ def inspect(artifact: Path, message_type: str | None) -> None:
 
 cli.add_command(export_org_command)
 cli.add_command(verify_channel_command)
+cli.add_command(sign_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -31,6 +31,7 @@ from fabgitops.output.changes import (
     generated_paths,
     with_manifest,
 )
+from fabgitops.parties.signatures import signature_notes
 from fabgitops.placement.gitops import engine_files as placed_engine_files
 from fabgitops.placement.place import imported_files, own_orgs
 from fabgitops.plan import Plan
@@ -148,6 +149,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     ))
     changes = changeset(current, tree)
     notes += removed_chaincode_notes(previous_state, state)
+    notes += signature_notes(plan, {**current, **tree})
     headline = summary.describe(previous_state, state) if changes else []
     return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state)
 

@@ -17,6 +17,7 @@ from fabgitops.gather import Environment, Request
 from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.parties.bundle import bundle_bytes
 from fabgitops.parties.export import export_bundle
+from fabgitops.plan import Plan
 from tests.crypto.conftest import DeterministicKeyGen
 from tests.e2e.support import NOW, counter_random
 
@@ -50,6 +51,9 @@ class Party:
 
     def material(self) -> CryptoMaterial:
         return read_material(Request(self.config), self.env()).material
+
+    def material_plan(self) -> Plan:
+        return read_material(Request(self.config), self.env()).plan
 
     def export(self, org: str, to: Party) -> None:
         """Write ``org``'s bundle into the other party's ``bundles/`` (as a pull request

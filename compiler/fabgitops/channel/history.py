@@ -104,9 +104,14 @@ def read_history(channel: str, tree: Mapping[str, bytes]) -> History | None:
 
 
 def next_update(history: History, desired: Proto, candidates: Sequence[KeyedSigner], *,
-                timestamp: int, rng: Callable[[int], bytes]) -> Update | None:
+                timestamp: int, rng: Callable[[int], bytes], partial: bool = False
+                ) -> Update | None:
     """The signed update from the history's last config to channel group ``desired``, or None
     when they are equal.
+
+    With ``partial`` (other parties hold some admin keys), an update this party's admins cannot
+    authorize alone is signed by all of them; the others' signatures are collected in git
+    (``fabgitops.parties.signatures``).
 
     Raises:
         Refused: the orderer would reject the update, or the admins cannot satisfy its policies.
@@ -132,7 +137,9 @@ def next_update(history: History, desired: Proto, candidates: Sequence[KeyedSign
         chosen = authorize.choose_signers(base.channel_group, sorted({r.policy for r in required}),
                                           [k.signer for k in candidates])
     except authorize.Unsatisfiable as exc:
-        raise Refused(str(exc)) from None
+        if not partial:
+            raise Refused(str(exc)) from None
+        chosen = [k.signer for k in candidates]
     if not chosen:
         # Only new elements: no policy to satisfy, but /Channel/Writers must sign the envelope.
         chosen = [c.signer for c in candidates[:1]]

@@ -99,7 +99,8 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                 builder.block(genesis_block_path(channel.name), channel.name, desired)
                 continue
             try:
-                builder.history(past, desired.channel_group, signers)
+                builder.history(past, desired.channel_group, signers,
+                                partial=any(o.external for o in plan.orgs))
             except Refused as exc:
                 # Not a validation rule: it depends on the channel's history in the output.
                 raise ConfigInvalid([channel.source.issue(
@@ -157,11 +158,13 @@ class _Builder:
                               nonce=self.rng(NONCE_SIZE))
         return self._add(path, serialize(block))
 
-    def history(self, past: History, desired: Proto, signers: list[KeyedSigner]) -> None:
+    def history(self, past: History, desired: Proto, signers: list[KeyedSigner], *,
+                partial: bool = False) -> None:
         """Keep the genesis block and the updates; add one if ``desired`` differs."""
         self.files[genesis_block_path(past.channel)] = past.genesis
         self.result.genesis_blocks[past.channel] = past.genesis
-        added = next_update(past, desired, signers, timestamp=self._timestamp(), rng=self.rng)
+        added = next_update(past, desired, signers, timestamp=self._timestamp(), rng=self.rng,
+                            partial=partial)
         if added is not None:
             past = with_update(past, added)
         for item in past.updates:

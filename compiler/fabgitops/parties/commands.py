@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,12 +13,14 @@ import click
 
 from fabgitops import deliver
 from fabgitops.channel.paths import genesis_block_path, updates_dir
+from fabgitops.channel.stage import admin_signers
 from fabgitops.errors import EnvironmentProblem, ExitCode
 from fabgitops.gather import Environment, Request
 from fabgitops.output.apply import write_durably
 from fabgitops.parties.bundle import bundle_bytes
 from fabgitops.parties.export import export_bundle
 from fabgitops.parties.genesis import verify_genesis
+from fabgitops.parties.signatures import pending_statuses, sign_update
 
 _config = click.option("-c", "--config", "config_path", default="cluster-config.yaml",
                        show_default=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -111,3 +114,39 @@ def adopt_genesis(root: Path, channel: str, block: bytes, current: Mapping[str, 
     except OSError as exc:
         raise EnvironmentProblem(f"cannot write {target}: {exc.strerror}") from None
     return target
+
+
+@click.command("sign")
+@click.argument("update", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@_config
+@_repo
+@_identity
+def sign_command(update: Path, config_path: Path, repo: Path | None,
+                 age_identity: Path | None) -> None:
+    """Add this party's admin signatures to UPDATE (channels/<ch>/updates/NNNN-*.tx) as
+    detached files, NNNN-*.signatures/<MSPID>.sig: commit them and open a pull request to the
+    party that applies the update. Prints what the update still needs."""
+    request = Request(config_path, repo, None, age_identity)
+    prepared = deliver.read_material(request, Environment.system())
+    try:
+        relative = update.resolve().relative_to(request.root.resolve()).as_posix()
+    except ValueError:
+        raise click.UsageError(f"{update} is not inside the output repository "
+                               f"{request.root}") from None
+    tree = prepared.inputs.current
+    signers = admin_signers(prepared.plan, prepared.material.files)
+    try:
+        files = sign_update(relative, tree, signers, os.urandom)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    for path, content in sorted(files.items()):
+        try:
+            write_durably(request.root / path, content)
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot write {path}: {exc.strerror}") from None
+        click.echo(f"{path}: signed", err=True)
+    if not files:
+        click.echo(f"{relative}: nothing to sign (this party's admins have signed)", err=True)
+    for found in pending_statuses([relative.split("/")[1]], {**tree, **files}):
+        if found.update == relative:
+            click.echo(found.describe(), err=True)
