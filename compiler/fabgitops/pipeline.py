@@ -31,7 +31,7 @@ from fabgitops.output.changes import (
     generated_paths,
     with_manifest,
 )
-from fabgitops.parties.signatures import signature_notes
+from fabgitops.parties.signatures import is_signature, signature_notes
 from fabgitops.placement.gitops import engine_files as placed_engine_files
 from fabgitops.placement.place import imported_files, own_orgs
 from fabgitops.plan import Plan
@@ -135,7 +135,8 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     chaincodes = build_chaincodes(plan, material, previous_state)
     user_paths = frozenset(set(current) - generated_paths(current))
     rendered = render.render(plan, material, artifacts, user_paths=user_paths,
-                             chaincodes=chaincodes)
+                             chaincodes=chaincodes,
+                             signatures={p: c for p, c in current.items() if is_signature(p)})
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
     engine = _engine(inputs, own_orgs(plan), notes)
     state = {**summary.network_state(plan, summary.config_digest(inputs.loaded.raw)),

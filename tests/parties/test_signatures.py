@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fabgitops import cli
-from fabgitops.channel._pb import configtx, serialize
+from fabgitops.channel._pb import common, configtx, serialize
 from fabgitops.channel.history import read_history
+from fabgitops.channel.signing import signatures
 from fabgitops.channel.stage import admin_signers
 from fabgitops.errors import ExitCode
 from fabgitops.notes import Note
@@ -78,6 +81,9 @@ def test_adding_a_third_party_collects_signatures_in_git(two: tuple[Party, Party
     assert pending.text.startswith(f"channel update {update}: pending: needs 2 of Org1MSP, "
                                    "Org2MSP (MAJORITY Admins, /Channel/Application/Admins); "
                                    "has Org1MSP:"), pending.text
+    job = (alpha.root / "overlays/orgorderer1/mychannel-update-job.yaml").read_text()
+    assert "name: WAITING" in job and "waiting for signatures:" in job
+    assert set(_updates_data(alpha)) == {"0000.pb"}  # nothing to submit yet
     # Beta takes the proposed update (a pull request), declares the same change, and signs.
     copy(alpha, beta, update)
     beta.write_config(beta_config(THREE, org3=True))
@@ -94,6 +100,13 @@ def test_adding_a_third_party_collects_signatures_in_git(two: tuple[Party, Party
     # The signature travels back to alpha: the update is ready.
     copy(beta, alpha, signature)
     [ready] = notes(alpha)
+    job = (alpha.root / "overlays/orgorderer1/mychannel-update-job.yaml").read_text()
+    assert "name: WAITING" not in job
+    data = _updates_data(alpha)
+    assert set(data) == {"0000.pb", "0001.pb", "0001.tx"}
+    payload = common.Payload.FromString(common.Envelope.FromString(data["0001.tx"]).payload)
+    signed = [m for m, _ in signatures(payload.data)]
+    assert sorted(signed) == ["Orderer1MSP", "Org1MSP", "Org2MSP"]
     assert ready.text == (f"channel update {update}: ready: needs 2 of Org1MSP, Org2MSP "
                           "(MAJORITY Admins, /Channel/Application/Admins); has Org1MSP, Org2MSP")
 
@@ -118,6 +131,12 @@ def test_a_signature_over_another_update_never_counts(two: tuple[Party, Party, P
     assert not found.satisfied and found.has == ("Org1MSP",)
     assert found.rejected == ((path, "it does not sign this update (a signature over another "
                                      "update never counts)"),)
+
+
+def _updates_data(party: Party) -> dict[str, bytes]:
+    manifest = yaml.safe_load(
+        (party.root / "overlays/orgorderer1/channel-mychannel-updates.yaml").read_text())
+    return {k: base64.b64decode(v) for k, v in manifest.get("binaryData", {}).items()}
 
 
 def _sign(keyed: object, message: bytes) -> bytes:

@@ -28,7 +28,7 @@ from fabgitops.channel import authorize, configmap
 from fabgitops.channel._pb import Proto, common, configtx, identities, msp_config, serialize
 from fabgitops.channel.authorize import ROLE_ADMIN, ROLE_MEMBER, Signer
 from fabgitops.channel.envelope import NONCE_SIZE
-from fabgitops.channel.history import Update, read_history
+from fabgitops.channel.history import History, Update, read_history
 from fabgitops.channel.signing import KeyedSigner
 from fabgitops.notes import Note
 from fabgitops.plan import Plan
@@ -261,3 +261,33 @@ def sign_update(update_path: str, tree: Mapping[str, bytes], signers: Sequence[K
             out[path] = detached_signature(update, keyed, rng)
             signed.add(msp)
     return out
+
+
+def gate(history: History, files: Mapping[str, bytes], signatures: Mapping[str, bytes], *,
+         parties: bool) -> tuple[dict[str, bytes], str | None]:
+    """The apply Job's files (``channel_updates.update_files``) cut before the first update
+    whose collected signatures do not satisfy its policies, with the ready updates' envelopes
+    carrying their detached signatures; and what the first waiting update still needs.
+
+    Without other parties (``parties`` False) this party signs every update itself: the files
+    are returned unchanged.
+    """
+    if not parties:
+        return dict(files), None
+    out = {"0000.pb": files["0000.pb"]}
+    for item in history.updates:
+        found = status(item, signatures)
+        if not found.satisfied:
+            return out, f"waiting for signatures: {found.describe()}"
+        key = f"{item.number:04d}"
+        prefix = signature_dir(item.path) + "/"
+        detached = [c for p, c in sorted(signatures.items()) if p.startswith(prefix)]
+        out[f"{key}.pb"] = files[f"{key}.pb"]
+        out[f"{key}.tx"] = collected_envelope(item, detached) if detached else files[f"{key}.tx"]
+    return out, None
+
+
+def is_signature(path: str) -> bool:
+    """Whether an output path is a detached signature file of a channel update."""
+    return path.startswith("channels/") and f"{SIGNATURES_SUFFIX}/" in path \
+        and path.endswith(".sig")

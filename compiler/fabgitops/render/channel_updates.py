@@ -77,6 +77,7 @@ run() {
   fi
   if [ "$seq" -eq "$LAST" ]; then
     echo "$CHANNEL is at config sequence $seq: every update in git is applied"
+    [ -z "${WAITING:-}" ] || echo "$WAITING"
     return 0
   fi
   next=$(printf %04d $((seq + 1)))
@@ -120,13 +121,18 @@ def update_files(history: History) -> dict[str, bytes]:
 
 
 def apply_job(plan: Plan, org: Org, labels: Labels, admin_msp: Manifest, channel: str,
-              files: Mapping[str, bytes]) -> Manifest:
-    """The Job that applies ``channel``'s updates, as the admin of orderer org ``org``."""
+              files: Mapping[str, bytes], *, waiting: str | None = None) -> Manifest:
+    """The Job that applies ``channel``'s updates, as the admin of orderer org ``org``.
+
+    ``waiting``: what the next update still needs (other parties' signatures); the Job applies
+    the updates before it, prints it and exits 0."""
     last = max(int(k[:4]) for k in files)
     environment = [*_peer_cli_env(org, str(org.nodes[0].address)),
                    env("CHANNEL", channel), env("LAST", str(last)), env("UPDATES", UPDATES),
                    env("ORDERERS", orderer_addresses(plan)),
                    env("ORDERER_CA", f"{TLS_ROOTS_MOUNT}/orderers.pem")]
+    if waiting:
+        environment.append(env("WAITING", waiting))
     volumes = [{**admin_msp, "name": "admin-msp"},
                projected("updates", [{"configMap": {
                    "name": updates_config_map(channel),

@@ -27,6 +27,8 @@ class RenderInputs:
     """Paths of user-owned files in the output (``overlays/<ns>/patches/kustomization.yaml``)."""
     chaincode_client_auth: frozenset[str] = frozenset()
     """Orgs running a chaincode server that checks the peers' TLS client certificates."""
+    signatures: Mapping[str, bytes] = field(default_factory=dict)
+    """Detached signatures of channel updates in the output (``fabgitops.parties``)."""
 
     @property
     def expose(self) -> Expose:

@@ -30,7 +30,7 @@ kustomizations.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from fabgitops.chaincode.overlay import chaincode_dirs
@@ -39,6 +39,7 @@ from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
 from fabgitops.model import StateDatabase
+from fabgitops.parties.signatures import gate
 from fabgitops.placement.exposure import policy_sources
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
 from fabgitops.render import channel_updates, jobs, policies
@@ -74,7 +75,8 @@ class Rendered:
 
 
 def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
-           user_paths: Collection[str], chaincodes: Chaincodes | None = None) -> Rendered:
+           user_paths: Collection[str], chaincodes: Chaincodes | None = None,
+           signatures: Mapping[str, bytes] | None = None) -> Rendered:
     """Render every org overlay (and the Kafka overlay) of the network.
 
     Args:
@@ -95,7 +97,8 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
         EnvironmentProblem: crypto material, a credential or a channel artifact is missing.
     """
     ctx = RenderInputs(plan, material, artifacts, frozenset(user_paths),
-                       chaincodes.client_auth_orgs() if chaincodes else frozenset())
+                       chaincodes.client_auth_orgs() if chaincodes else frozenset(),
+                       dict(signatures or {}))
     out = Collector({o.namespace: o.source for o in plan.orgs})
     for org in plan.orgs:
         if not org.external:  # another party renders its own orgs
@@ -136,7 +139,9 @@ def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
         history = ctx.artifacts.histories.get(channel)
         if history is None or not history.updates:
             continue
-        data = channel_updates.update_files(history)
+        # Other parties' signatures: apply only what they have authorized so far.
+        data, waiting = gate(history, channel_updates.update_files(history), ctx.signatures,
+                             parties=any(o.external for o in ctx.plan.orgs))
         name = channel_updates.updates_config_map(channel)
         if sum(len(v) * 4 // 3 for v in data.values()) > CONFIG_MAP_LIMIT:
             raise ConfigInvalid([ctx.plan.channel(channel).source.issue(
@@ -146,7 +151,8 @@ def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
         out.file(f"{root}/{name}.yaml", manifest_file(config_map(
             name, org.namespace, labels, binary=jobs.binary_data(data))))
         job = channel_updates.apply_job(ctx.plan, org, ctx.labels(
-            org, "job", "fabric-tools", org.namespace), admin_msp, channel, data)
+            org, "job", "fabric-tools", org.namespace), admin_msp, channel, data,
+            waiting=waiting)
         out.claim(org.namespace, "Job", job["metadata"]["name"], f"channel {channel} updates")
         out.file(f"{root}/{channel}-update-job.yaml", manifest_file(job))
         files += [f"{name}.yaml", f"{channel}-update-job.yaml"]
