@@ -347,3 +347,35 @@ def test_tls_key_change_is_one_rotation_and_two_are_refused(net: Net) -> None:
         net.change("Template: {Count: 2}", "Template: {Count: 2}")
     [issue] = caught.value.issues
     assert "requested changes: add 2 node(s), remove 2 node(s)" in issue.message
+
+
+def test_capability_upgrade_is_binaries_first_then_capabilities() -> None:
+    net = Net(SCENARIOS["etcdraft-2.5"])
+    net.tree[".fabgitops/state.json"] = b'{"fabric": "2.5"}'
+    # The compile that changes the binaries keeps the channel's capabilities.
+    net.change('FabricVersion: "2.5"', 'FabricVersion: "3.1"')
+    assert net.updates() == []
+    # The next one (the state now records 3.1) upgrades them.
+    net.tree[".fabgitops/state.json"] = b'{"fabric": "3.1"}'
+    net.change('FabricVersion: "3.1"', 'FabricVersion: "3.1"')
+    [path] = [p for p in net.updates() if p.endswith(".tx")]
+    assert path.endswith("0001-capabilities.tx")
+    update, _ = net.update(path)
+    assert _versions(update.write_set) == {"[Group]  /Channel": (0, ""),
+                                           "[Value]  /Channel/Capabilities": (1, "Admins")}
+    # /Channel/Admins is MAJORITY of {Orderer, Application} Admins: both, each by majority.
+    assert sorted(net.signer_msps(path)) == ["OrdererOrgMSP", "Org1MSP", "Org2-MSP.example"]
+    readable = yamlio.load_plain(net.tree[path[:-3] + ".yaml"].decode())
+    assert readable["changes"] == ["Channel/Capabilities: {capabilities: {V2_0: {}}} -> "
+                                   "{capabilities: {V3_0: {}}}"]
+
+
+def test_capability_the_binaries_do_not_support_is_refused() -> None:
+    net = Net(SCENARIOS["etcdraft-3.1"])
+    net.tree[".fabgitops/state.json"] = b'{"fabric": "3.1"}'
+    with pytest.raises(ConfigInvalid) as caught:
+        net.change('FabricVersion: "3.1"', 'FabricVersion: "2.5"')
+    [issue] = caught.value.issues
+    assert issue.path == ("Channels", 0)
+    assert ("the channel requires Channel capability V3_0, which Fabric 2.5 binaries do not "
+            "support") in issue.message

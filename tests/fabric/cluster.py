@@ -82,9 +82,14 @@ class Cluster:
 
     def __init__(self, work: Path, fabric_bin: Path, fabric_config: Path, *,
                  kubectl: str,
-                 image_files: Mapping[str, Path] | None = None) -> None:
+                 image_files: Mapping[str, Path] | None = None,
+                 versions: Mapping[str, tuple[Path, Path]] | None = None) -> None:
+        """``versions``: ``{"2.5": (bin, sampleconfig), ...}`` picked by a Fabric image's tag
+        (``hyperledger/fabric-peer:2.5.16``); other images get ``fabric_bin``/``fabric_config``.
+        """
         self.work = work
         self.fabric_bin = fabric_bin
+        self.versions = dict(versions or {})
         self.kubectl = kubectl
         # Absolute path in the container -> host path, for every Fabric image.
         self.image_files = {"/etc/hyperledger/fabric": fabric_config, **(image_files or {})}
@@ -249,7 +254,9 @@ class Cluster:
         for root in ROOTS:
             lines += [f"mkdir -p {root}", f"mount -t tmpfs tmpfs {root}"]
         if image.startswith(FABRIC_IMAGES):
-            for image_path, host_path in sorted(self.image_files.items()):
+            files = dict(self.image_files)
+            files["/etc/hyperledger/fabric"] = self._release(image)[1]
+            for image_path, host_path in sorted(files.items()):
                 lines += [f"mkdir -p {shlex.quote(image_path)}",
                           f"cp -a {shlex.quote(str(host_path))}/. {shlex.quote(image_path)}/"]
         tmp: str | None = None
@@ -267,8 +274,16 @@ class Cluster:
         lines.append('exec "$@"')
         return "\n".join(lines)
 
+    def _release(self, image: str) -> tuple[Path, Path]:
+        """The binaries and sampleconfig for an image."""
+        tag = image.rsplit(":", 1)[-1]
+        version = ".".join(tag.split(".")[:2])
+        default = (self.fabric_bin, self.image_files["/etc/hyperledger/fabric"])
+        return self.versions.get(version, default) if image.startswith(FABRIC_IMAGES) \
+            else default
+
     def _env(self, namespace: str, container: Manifest, ip: str) -> dict[str, str]:
-        env = {"PATH": f"{self.fabric_bin}:/usr/local/bin:/usr/bin:/bin",
+        env = {"PATH": f"{self._release(container['image'])[0]}:/usr/local/bin:/usr/bin:/bin",
                "FABRIC_CFG_PATH": "/etc/hyperledger/fabric"}
         for item in container.get("env", []):
             if "value" in item:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from fabgitops.channel import authorize, changes, configmap, consenters, update
+from fabgitops.channel import authorize, capabilities, changes, configmap, consenters, update
 from fabgitops.channel._pb import Proto, configtx, serialize
 from fabgitops.channel.envelope import read_config_block, read_config_update
 from fabgitops.channel.paths import genesis_block_path, update_path, updates_dir
@@ -104,8 +104,8 @@ def read_history(channel: str, tree: Mapping[str, bytes]) -> History | None:
 
 
 def next_update(history: History, desired: Proto, candidates: Sequence[KeyedSigner], *,
-                timestamp: int, rng: Callable[[int], bytes], partial: bool = False
-                ) -> Update | None:
+                timestamp: int, rng: Callable[[int], bytes], partial: bool = False,
+                fabric_version: str = "", binaries_changing: bool = False) -> Update | None:
     """The signed update from the history's last config to channel group ``desired``, or None
     when they are equal.
 
@@ -113,11 +113,20 @@ def next_update(history: History, desired: Proto, candidates: Sequence[KeyedSign
     authorize alone is signed by all of them; the others' signatures are collected in git
     (``fabgitops.parties.signatures``).
 
+    ``binaries_changing``: this compile changes the Fabric version, so the channel keeps its
+    capabilities (``capabilities``: binaries first, capabilities in a later compile).
+
     Raises:
-        Refused: the orderer would reject the update, or the admins cannot satisfy its policies.
+        Refused: the orderer would reject the update, the admins cannot satisfy its policies,
+            or the binaries of ``fabric_version`` do not support the channel's capabilities.
     """
     base = history.config
     desired = consenters.keep_renewed(base.channel_group, desired)
+    if binaries_changing:
+        desired = capabilities.hold(base.channel_group, desired)
+    problem = capabilities.unsupported(desired, fabric_version)
+    if problem:
+        raise Refused(problem)
     try:
         config_update = update.compute(base.channel_group, desired)
     except ValueError:

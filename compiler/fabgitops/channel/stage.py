@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC
 
+from fabgitops import summary
 from fabgitops.channel import artifacts, profile
 from fabgitops.channel._pb import Proto, serialize
 from fabgitops.channel.authorize import Signer
@@ -91,6 +92,8 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                         builder.envelope(anchors_tx_path(channel.name, org.msp_id), update)
     else:
         signers = admin_signers(plan, material_files)
+        previous = (summary.load_state(current.get(summary.STATE)) or {}).get("fabric")
+        version = plan.fabric_version.value
         for channel in plan.channels:
             app = profile.application_channel(plan, channel, material_files)
             desired = artifacts.genesis_config(app, material_files)
@@ -100,7 +103,8 @@ def build_artifacts(plan: Plan, material_files: Mapping[str, bytes],
                 continue
             try:
                 builder.history(past, desired.channel_group, signers,
-                                partial=any(o.external for o in plan.orgs))
+                                partial=any(o.external for o in plan.orgs), version=version,
+                                binaries_changing=previous not in (None, version))
             except Refused as exc:
                 # Not a validation rule: it depends on the channel's history in the output.
                 raise ConfigInvalid([channel.source.issue(
@@ -159,12 +163,14 @@ class _Builder:
         return self._add(path, serialize(block))
 
     def history(self, past: History, desired: Proto, signers: list[KeyedSigner], *,
-                partial: bool = False) -> None:
+                partial: bool = False, version: str = "",
+                binaries_changing: bool = False) -> None:
         """Keep the genesis block and the updates; add one if ``desired`` differs."""
         self.files[genesis_block_path(past.channel)] = past.genesis
         self.result.genesis_blocks[past.channel] = past.genesis
         added = next_update(past, desired, signers, timestamp=self._timestamp(), rng=self.rng,
-                            partial=partial)
+                            partial=partial, fabric_version=version,
+                            binaries_changing=binaries_changing)
         if added is not None:
             past = with_update(past, added)
         for item in past.updates:
