@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fabgitops import channel, crypto, render, summary
+from fabgitops import channel, crypto, monitoring, render, summary
 from fabgitops.chaincode.stage import build_chaincodes
 from fabgitops.chaincode.summary import removed_chaincode_notes
 from fabgitops.config_file import LoadedConfig
@@ -145,6 +145,8 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
         bases_tree(), rendered.files, artifacts.files(), chaincodes.files, sealed.files,
         material.keystore, engine,
         _sops_files(plan, rendered.secrets),
+        monitoring.network_files(plan, material.keystore, plan.monitoring)
+        if plan.monitoring else {},
         {summary.STATE: summary.state_bytes(state), SEAL_INDEX: dumps(sealed.index),
          GITIGNORE: _gitignore()},
     ))

@@ -76,6 +76,9 @@ NETWORKS: dict[str, dict[str, Any]] = {
                       "StateDatabase": "LevelDB", "Template": {"Count": 2}}],
         "Kubernetes": {"CLI": False},
     },
+    # The article with monitoring: ServiceMonitors and PrometheusRules (validated against the
+    # Prometheus Operator's CRDs), NetworkPolicies admitting the Prometheus namespace.
+    "monitoring": _with(Monitoring={"Labels": {"release": "kube-prometheus-stack"}}),
     # Solo on 2.5 with a namespace prefix, Specs host names, a custom CA host name and anchors.
     "prefix": {
         "Network": {"FabricVersion": "2.5", "NamespacePrefix": "prod-",

@@ -61,6 +61,15 @@ def test_base_is_valid_without_warnings() -> None:
     assert run(lambda d: None) == set()
 
 
+def test_monitoring_defaults_and_a_full_section_are_valid() -> None:
+    assert run(setter("Monitoring", {})) == set()
+    assert run(setter("Monitoring", {
+        "PrometheusOperator": False, "Namespace": "observability",
+        "Labels": {"release": "kube-prometheus-stack"}, "RunbookURL": "https://x.test/README.md",
+        "Thresholds": {"CertificateWarningDays": 60, "CertificateCriticalDays": 14,
+                       "LeaderChangesWindow": "1h30m", "GrpcErrorRatio": 0.2}})) == set()
+
+
 CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     # Unique names across all orgs.
     ("dup-name", setter("PeerOrgs.1.Name", "Org1"), "PeerOrgs[1].Name",
@@ -199,6 +208,16 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
      "must not contain '..'", Severity.ERROR),
     ("network-name", setter("Network.Name", "My Net"), "Network.Name",
      "is not a DNS-1123 label", Severity.ERROR),
+    # Monitoring.
+    ("cert-thresholds", setter("Monitoring", {"Thresholds": {"CertificateCriticalDays": 30}}),
+     "Monitoring.Thresholds.CertificateCriticalDays", "must be fewer than CertificateWarningDays",
+     Severity.ERROR),
+    ("monitoring-namespace", setter("Monitoring", {"Namespace": "org2"}), "Monitoring.Namespace",
+     "is the namespace of org Org2 (PeerOrgs[1].Domain (line", Severity.ERROR),
+    ("monitoring-duration", setter("Monitoring", {"Thresholds": {"DownFor": "2 minutes"}}),
+     "Monitoring.Thresholds.DownFor", "2 minutes", Severity.ERROR),
+    ("monitoring-typo", setter("Monitoring", {"PrometheusOperater": True}),
+     "Monitoring.PrometheusOperater", "did you mean 'PrometheusOperator'", Severity.ERROR),
 ]
 
 

@@ -36,7 +36,8 @@ def test_every_example_validates_and_points_editors_at_the_schema() -> None:
 def test_schema_names_every_design_key() -> None:
     props = json.loads(schema_text())["properties"]
     assert set(props) == {"Network", "OrdererOrgs", "PeerOrgs", "Consensus", "Channels",
-                          "Kubernetes", "GitOps", "Secrets", "Keystore", "Chaincodes"}
+                          "Kubernetes", "GitOps", "Secrets", "Keystore", "Chaincodes",
+                          "Monitoring"}
     defs = json.loads(schema_text())["$defs"]
     assert {"Name", "Domain", "EnableNodeOUs", "CA", "Template", "Specs", "Users", "MSPID",
             "AnchorPeers", "StateDatabase", "Policies"} <= set(defs["PeerOrg"]["properties"])

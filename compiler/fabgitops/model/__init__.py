@@ -50,6 +50,7 @@ from fabgitops.model.delivery import (
     Sops,
     Storage,
 )
+from fabgitops.model.monitoring import Monitoring, Thresholds
 from fabgitops.model.network import (
     BatchSize,
     Channel,
@@ -93,6 +94,8 @@ class ClusterConfig(StrictModel):
     git_ops: GitOps = Field(default_factory=GitOps, alias="GitOps")
     secrets: Secrets = Field(default_factory=Secrets)
     keystore: Keystore = Field(default_factory=Keystore)
+    monitoring: Monitoring | None = None
+    """Prometheus scraping, alerts and a Grafana dashboard; absent: metrics only."""
 
 
 __all__ = [
@@ -127,6 +130,7 @@ __all__ = [
     "Kafka",
     "Keystore",
     "Kubernetes",
+    "Monitoring",
     "Network",
     "NodePortScheme",
     "NodeSpec",
@@ -150,5 +154,6 @@ __all__ = [
     "StateDatabase",
     "Storage",
     "StrictModel",
+    "Thresholds",
     "UsersSpec",
 ]

@@ -126,6 +126,7 @@ class _Builder:
             secrets=config.secrets,
             keystore=config.keystore,
             chaincodes=config.chaincodes,
+            monitoring=config.monitoring,
         )
 
     def channels(self) -> tuple[Channel, ...]:

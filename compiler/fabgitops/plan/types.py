@@ -303,6 +303,8 @@ class Plan:
     def namespace(self, name: str) -> str:
         """The Kubernetes namespace of an org domain (or of ``kafka``): prefix + name."""
         return namespace_of(self.namespace_prefix, name)
+    monitoring: model.Monitoring | None = None
+    """Prometheus scraping, alerts and the dashboard; None: metrics only."""
 
     @property
     def orgs(self) -> tuple[Org, ...]:

@@ -4,7 +4,9 @@ NetworkPolicies deny all ingress, then open only what Fabric needs, from where i
 
 - peer 7051 (endorsement, deliver, gossip) from every Fabric namespace, and from anywhere when
   the network is exposed (NodePort or Ingress traffic keeps no stable source);
-- peer 7052 (chaincode -> peer) and every operations endpoint (9443) inside the namespace;
+- peer 7052 (chaincode -> peer) inside the namespace;
+- every operations endpoint (9443) inside the namespace, or with ``Monitoring`` from the
+  Prometheus namespace only;
 - orderer 7050 from every Fabric namespace (peers, clients, other orderers' cluster traffic),
   and from anywhere when exposed; the admin endpoint 7053 inside the namespace only (the Jobs);
 - CA 7054 inside the namespace, and from anywhere when exposed;
@@ -72,13 +74,19 @@ def _role(role: str) -> Manifest:
 
 
 def network_policies(namespace: str, labels: Labels, *, fabric: Sequence[str], roles: set[str],
-                     exposed: bool) -> list[Manifest]:
-    """The NetworkPolicies of an org namespace hosting ``roles`` (peer, orderer, ca)."""
+                     exposed: bool, scrapers: str | None = None) -> list[Manifest]:
+    """The NetworkPolicies of an org namespace hosting ``roles`` (peer, orderer, ca).
+
+    With ``scrapers`` (``Monitoring.Namespace``) the operations ports admit that namespace
+    only: Prometheus scrapes them, nothing else needs them (the kubelet's probes come from the
+    node, which NetworkPolicies do not restrict).
+    """
     everyone = None if exposed else [_from_namespaces(fabric)]
     inside = [_same_namespace()]
+    operations = inside if scrapers is None else [_from_namespaces([scrapers])]
     policies = [
         _policy("default-deny-ingress", namespace, labels, {}, []),
-        _policy("allow-operations", namespace, labels, {}, [_allow(_ports(9443), inside)]),
+        _policy("allow-operations", namespace, labels, {}, [_allow(_ports(9443), operations)]),
         _policy("allow-ca", namespace, labels, _role("ca"),
                 [_allow(_ports(7054), None if exposed else inside)]),
     ]

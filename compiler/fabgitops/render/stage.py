@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from fabgitops import monitoring
 from fabgitops.chaincode.overlay import chaincode_dirs
 from fabgitops.chaincode.stage import Chaincodes
 from fabgitops.channel import ChannelArtifacts, OrgArtifacts
@@ -50,6 +51,7 @@ from fabgitops.render.common import (
     config_map,
     image_entries,
     kustomization,
+    metadata,
     overlay_dir,
 )
 from fabgitops.render.context import Collector, RenderInputs
@@ -57,6 +59,7 @@ from fabgitops.render.kafka import kafka_overlay
 from fabgitops.render.nodes import orderer_dir, peer_dir
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree, manifest_file
+from fabgitops.waves import Wave
 
 TLS_ROOTS_CONFIG_MAP = "tls-roots"
 """The ConfigMap of every org's TLS CA certificate, in each org namespace."""
@@ -185,8 +188,19 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
                                          plan.kubernetes.expose.value != "ClusterIP")
         out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*policies.network_policies(
             org.namespace, labels, fabric=fabric, roles={"ca", org.kind.value},
-            exposed=exposed)))
+            exposed=exposed,
+            scrapers=plan.monitoring.namespace if plan.monitoring else None)))
         resources.append(policies.NETWORK_POLICIES)
+    if plan.monitoring is not None:
+        objects = monitoring.org_objects(plan, org, ctx.material.keystore, plan.monitoring,
+                                         metadata("", org.namespace, ctx.labels(
+                                             org, "monitoring", "fabric-monitoring",
+                                             org.namespace), Wave.CONFIG))
+        for obj in objects:
+            out.claim(org.namespace, obj["kind"], obj["metadata"]["name"], "monitoring")
+        if objects:
+            out.file(f"{root}/{monitoring.OVERLAY_FILE}", manifest_file(*objects))
+            resources.append(monitoring.OVERLAY_FILE)
     out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
         policies.disruption_budgets(org.namespace, labels, [org.kind.value])))
     resources.append(policies.DISRUPTION_BUDGETS)

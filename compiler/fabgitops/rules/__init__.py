@@ -19,12 +19,14 @@ from fabgitops.rules import (
     consensus,
     delivery,
     exposure,
+    monitoring,
     names,
 )
 from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Document
 
-_RULES = (names, certificates, channels, consensus, exposure, delivery, chaincodes, placement)
+_RULES = (names, certificates, channels, consensus, exposure, delivery, chaincodes, placement,
+          monitoring)
 
 
 def check(plan: Plan, doc: Document) -> Iterator[Issue]:

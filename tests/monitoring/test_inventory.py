@@ -1,0 +1,37 @@
+"""The certificate inventory is the keystore: every certificate the crypto stage made, and any
+certificate a later feature stores there, with its expiry; retired material is not."""
+
+from __future__ import annotations
+
+from fabgitops import monitoring
+from fabgitops.monitoring.inventory import KEYSTORE, RETIRED
+from tests.monitoring.support import compiled
+
+
+def test_every_keystore_certificate_is_inventoried() -> None:
+    network = compiled()
+    material = network.material
+    found = monitoring.certificates(network.plan.orgs, material.keystore)
+    expected = {pair.certificate.not_valid_after_utc for _, pair in material.certificates()}
+    assert len(found) == len(list(material.certificates())) > 20
+    assert {c.not_after for c in found} == expected
+    kinds = {c.kind for c in found}
+    assert kinds == {"ca", "tls-ca", "ca-server-tls", "enrollment", "tls"}
+    org1 = network.plan.org("Org1")
+    nodes = {c.node for c in found if c.namespace == org1.namespace}
+    assert {"peer0", "peer1", org1.ca.hostname, "Admin@org1", "User1@org1"} <= nodes
+
+
+def test_a_certificate_added_later_is_included_and_retired_ones_are_not() -> None:
+    network = compiled()
+    keystore = dict(network.material.keystore)
+    org1 = network.plan.org("Org1")
+    some_cert = next(v for p, v in keystore.items() if p.endswith("/tls/cert.pem"))
+    # A chaincode server's certificate, as a later feature might store it.
+    keystore[f"{KEYSTORE}{org1.crypto_dir}/chaincode/basic/tls/cert.pem"] = some_cert
+    keystore[f"{RETIRED}{org1.crypto_dir}/peers/old.org1/tls/cert.pem"] = some_cert
+    before = monitoring.certificates(network.plan.orgs, network.material.keystore)
+    after = monitoring.certificates(network.plan.orgs, keystore)
+    added = set(after) - set(before)
+    assert [(c.node, c.kind, c.path) for c in added] == [
+        ("basic", "tls", f"{org1.crypto_dir}/chaincode/basic/tls")]
