@@ -16,6 +16,8 @@ CHANNELS_DIR = "channels"
 """``channels/<channel>/``: genesis blocks, channel transactions and updates."""
 CHAINCODES_DIR = "chaincodes"
 """``chaincodes/<name>/``: a chaincode's reviewable files."""
+MONITORING_DIR = "monitoring"
+"""``monitoring/``: the Grafana dashboard, and the plain Prometheus configuration."""
 SOPS_CONFIG = ".sops.yaml"
 """SOPS creation rules (Secrets.Mode sops)."""
 
@@ -39,7 +41,7 @@ LOCAL_ONLY = (LOCK, JOURNAL)
 """Files under ``.fabgitops/`` that are never committed (listed in its ``.gitignore``)."""
 
 OWNED_ROOTS = (f"{BASES_DIR}/", f"{OVERLAYS_DIR}/", f"{CLUSTERS_DIR}/", f"{CHANNELS_DIR}/",
-               f"{CHAINCODES_DIR}/", f"{STATE_DIR}/", SOPS_CONFIG)
+               f"{CHAINCODES_DIR}/", f"{MONITORING_DIR}/", f"{STATE_DIR}/", SOPS_CONFIG)
 """What a compile reads and may write; everything else in the repository is the user's."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fabgitops import yamlio
+from fabgitops.layout import MONITORING_DIR
 from fabgitops.model import Monitoring
 from fabgitops.monitoring.dashboard import dashboard_json
 from fabgitops.monitoring.inventory import Certificate, certificates
@@ -31,7 +32,6 @@ from fabgitops.tree import FileTree, generated_yaml, manifest_file
 
 Manifest = dict[str, Any]
 
-MONITORING_DIR = "monitoring"
 OVERLAY_FILE = "monitoring.yaml"
 DASHBOARD_FILE = f"{MONITORING_DIR}/grafana-dashboard.yaml"
 SCRAPE_CONFIG_FILE = f"{MONITORING_DIR}/prometheus-scrape-config.yaml"

@@ -15,9 +15,10 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from fabgitops.layout import KEYSTORE_PREFIX
 from fabgitops.plan import Org
 
-KEYSTORE = ".fabgitops/keystore/"
+KEYSTORE = KEYSTORE_PREFIX
 RETIRED = KEYSTORE + "retired/"
 CERT_FILE = "cert.pem"
 CA_DIRS = {"ca": "ca", "tlsca": "tls-ca", "ca-server": "ca-server-tls"}
