@@ -13,30 +13,13 @@ from functools import cached_property
 from typing import Any
 
 import pyrage
-from pyrage import x25519
 
+from fabgitops.age import parse_recipient
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.keystore.identity import AgeIdentity
 
 RECIPIENTS_FILE = "recipients.txt"
 _RECIPIENTS_HEADER = "# age recipients of every *.age file in this keystore (fabgitops)\n"
-
-
-def parse_recipient(text: str) -> Any:
-    """An ``age1...`` X25519 recipient: the one rule for ``Keystore.AgeRecipients`` and
-    ``Secrets.Sops.AgeRecipients`` (validation calls it; the keystore then trusts it).
-
-    SSH recipients are refused: fabgitops opens its keystore with an age identity only, and
-    SOPS reads age recipients as X25519 keys.
-
-    Raises:
-        ValueError: the text is not an X25519 recipient.
-    """
-    try:
-        return x25519.Recipient.from_str(text)
-    except Exception:  # pyrage raises RecipientError or ValueError
-        raise ValueError(f"{text!r} is not an age recipient (age1...; `age-keygen -y` prints "
-                         "the recipient of an identity)") from None
 
 
 def recipients_file(recipients: Sequence[str]) -> bytes:

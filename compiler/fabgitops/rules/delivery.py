@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fabgitops.age import parse_recipient
 from fabgitops.errors import Issue
 from fabgitops.gitops.common import output_path_problem
-from fabgitops.keystore.sealing import parse_recipient
 from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.rules.context import RuleContext
 from fabgitops.yamlio import Path

@@ -35,7 +35,7 @@ import pyrage
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from fabgitops import yamlio
-from fabgitops.errors import EnvironmentProblem
+from fabgitops.age import parse_recipient
 from fabgitops.ports import RandomBytes
 from fabgitops.seal.secret import (
     PlainSecret,
@@ -57,23 +57,18 @@ _ENCRYPTED = re.compile(ENCRYPTED_REGEX)
 
 
 def check_recipients(recipients: Iterable[str]) -> tuple[str, ...]:
-    """Validate age X25519 recipients (``age1...``), dropping duplicates, keeping the order.
+    """The recipients without duplicates, in order, each parsed by the one recipient rule
+    (``fabgitops.age``; validation reported any bad one at its line).
 
     Raises:
-        EnvironmentProblem: no recipient, or a string that is not an age recipient.
+        ValueError: no recipient, or one that is not an age recipient (a bug once validated).
     """
-    out: list[str] = []
-    for recipient in recipients:
-        text = recipient.strip()
-        try:
-            pyrage.x25519.Recipient.from_str(text)
-        except pyrage.RecipientError:
-            raise EnvironmentProblem(f"{text!r} is not an age recipient (age1...)") from None
-        if text not in out:
-            out.append(text)
+    out = tuple(dict.fromkeys(r.strip() for r in recipients))
+    for recipient in out:
+        parse_recipient(recipient)
     if not out:
-        raise EnvironmentProblem("SOPS encryption needs at least one age recipient")
-    return tuple(out)
+        raise ValueError("SOPS encryption needs at least one age recipient")
+    return out
 
 
 def encrypt_value(plaintext: str, key: bytes, aad: str, random: RandomBytes) -> str:
@@ -143,7 +138,7 @@ def encrypt_manifest(manifest: Mapping[str, Any], *, recipients: Sequence[str],
 
 
 def _age_armored(data_key: bytes, recipient: str) -> str:
-    parsed = pyrage.x25519.Recipient.from_str(recipient)
+    parsed = parse_recipient(recipient)
     armored: bytes = pyrage.encrypt(data_key, [parsed], armored=True)
     return armored.decode()
 
