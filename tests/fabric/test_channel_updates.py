@@ -139,3 +139,23 @@ def test_anchor_peers_then_org_removal(fabric: Fabric, compiler: Compiler,
     live = live_config(cluster, "org1", "mychannel")
     assert sorted(live.channel_group.groups["Application"].groups) == ["Org1"]
     assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+
+
+def test_new_channel_on_a_running_network(fabric: Fabric, compiler: Compiler,
+                                          cluster: Cluster) -> None:
+    output = compiler.compile(network(fabric.version))
+    cluster.sync(output)
+    channels = ("Channels:\n  - Name: mychannel\n    Organizations: [Org1, Org2]\n"
+                "  - Name: second\n    Organizations: [Org2]\n")
+    output = compiler.compile(network(fabric.version, extra=channels))
+    # A new channel is a genesis block, not an update; mychannel is untouched.
+    assert not (output / "channels/mychannel/updates").exists()
+    assert (output / "channels/second/genesis.block").is_file()
+    runs = cluster.sync(output)
+    # The orderer's and Org2's join Jobs changed (a new block to join): they run again, skip
+    # mychannel and join second; Org1's Job is unchanged.
+    assert _names(runs) == ["ord/orderer0-join", "org2/peer0-join"]
+    assert "orderer0.ord:7053 is a member of mychannel" in runs[0].output
+    assert '"name": "second"' in runs[0].output
+    assert peer_height(cluster, "org2", "second") == 1
+    assert peer_height(cluster, "org2", "mychannel") == 1
