@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fabgitops.crypto.msp import identity_files, msp_dir
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.model import ConsensusType, FabricVersion, Policy, PolicyType, SmartBFTOptions
 from fabgitops.plan import Channel, NodeKind, Org, Plan
@@ -146,7 +147,7 @@ def org_profile(plan: Plan, org: Org, *, anchors: bool = True) -> OrgProfile:
     elif anchors:
         peers = tuple((org.node(h).channel_address.host, org.node(h).channel_address.port)
                       for h in org.anchor_peers)
-    return OrgProfile(name=org.name, msp_id=org.msp_id, msp_dir=f"{org.crypto_dir}/msp",
+    return OrgProfile(name=org.name, msp_id=org.msp_id, msp_dir=msp_dir(org),
                       policies=dict(org.policies), anchor_peers=peers,
                       orderer_endpoints=endpoints)
 
@@ -197,12 +198,11 @@ def _consenters(plan: Plan, material: Mapping[str, bytes]) -> tuple[Consenter, .
     # and (BFT) its msp/signcerts certificate as the identity.
     out = []
     for org, node in plan.orderers():
-        cn = node.identity.common_name
-        base = f"{org.crypto_dir}/orderers/{cn}"
-        tls = _material(material, f"{base}/tls/server.crt")
+        files = identity_files(org, node.identity)
+        tls = _material(material, files.tls_cert)
         out.append(Consenter(
             host=node.channel_address.host, port=node.channel_address.port, msp_id=org.msp_id,
-            identity=_material(material, f"{base}/msp/signcerts/{cn}-cert.pem"),
+            identity=_material(material, files.signcert),
             client_tls_cert=tls, server_tls_cert=tls))
     return tuple(out)
 

@@ -45,6 +45,7 @@ from fabgitops.channel.paths import (
 from fabgitops.channel.protolator import to_tree
 from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
 from fabgitops.channel.signing import KeyedSigner
+from fabgitops.crypto.msp import identity_files
 from fabgitops.errors import ConfigInvalid
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
 from fabgitops.ports import Clock, RandomBytes
@@ -120,9 +121,9 @@ def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner
         if org.external:  # another party holds its admin key
             continue
         name = org.admin.common_name
-        base = f"{org.crypto_dir}/users/{name}/msp"
-        cert = material.get(f"{base}/signcerts/{name}-cert.pem")
-        key = material.get(f"{base}/keystore/priv_sk")
+        files = identity_files(org, org.admin)
+        cert = material.get(files.signcert)
+        key = material.get(files.msp_key)
         if cert is not None and key is not None:
             out.append(KeyedSigner(Signer(org.msp_id, name, cert), key))
     return out

@@ -96,7 +96,7 @@ class CryptoMaterial:
         """The org's TLS CA certificate: its own TLS CA, or an imported org's ``tlscacerts``."""
         if org.name in self.orgs:
             return self.orgs[org.name].tlsca.cert_pem
-        prefix = f"{org.crypto_dir}/msp/tlscacerts/"
+        prefix = f"{msp.msp_dir(org)}/tlscacerts/"
         return b"".join(c for p, c in sorted(self.imported.items()) if p.startswith(prefix))
 
     def tls_ca(self, org: Org | str) -> CertKey:

@@ -7,8 +7,10 @@ what ``cryptogen generate`` leaves on disk, file for file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
-from fabgitops.plan import NodeKind
+from fabgitops.plan import Identity, NodeKind, Org
 
 Files = dict[str, bytes]
 
@@ -48,11 +50,45 @@ def node_ou_config(ca_file: str, indent: int = 2) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def identity_dir(org: OrgMaterial, identity: IdentityMaterial) -> str:
+def identity_dir(org: OrgMaterial | Org, identity: IdentityMaterial | Identity) -> str:
     """``<org>/peers|orderers|users/<CN>`` (main.go L517-518, L633-634, ``generateNodes`` L610)."""
     node_group = "peers" if org.kind is NodeKind.PEER else "orderers"
     group = "users" if identity.is_user else node_group
     return f"{org.crypto_dir}/{group}/{identity.common_name}"
+
+
+def msp_dir(org: OrgMaterial | Org) -> str:
+    """The org's verifying MSP, configtxgen's ``MSPDir`` (``<org>/msp``)."""
+    return f"{org.crypto_dir}/msp"
+
+
+@dataclass(frozen=True)
+class IdentityFiles:
+    """Where cryptogen writes one identity's files, relative to the crypto-config root."""
+
+    root: str
+    common_name: str
+    is_user: bool
+
+    @property
+    def signcert(self) -> str:
+        """The enrollment certificate (``msp/signcerts/<CN>-cert.pem``)."""
+        return f"{self.root}/msp/signcerts/{cert_filename(self.common_name)}"
+
+    @property
+    def msp_key(self) -> str:
+        """The enrollment key, in clear (``msp/keystore/priv_sk``, csp.go L89)."""
+        return f"{self.root}/msp/keystore/priv_sk"
+
+    @property
+    def tls_cert(self) -> str:
+        """The TLS certificate: ``tls/client.crt`` for users, ``tls/server.crt`` for nodes."""
+        return f"{self.root}/tls/{'client' if self.is_user else 'server'}.crt"
+
+
+def identity_files(org: OrgMaterial | Org, identity: IdentityMaterial | Identity) -> IdentityFiles:
+    """The paths of an identity's files in cryptogen's tree (what :func:`org_files` writes)."""
+    return IdentityFiles(identity_dir(org, identity), identity.common_name, identity.is_user)
 
 
 def _admincerts(org: OrgMaterial, identity: IdentityMaterial | None) -> Files:
@@ -125,7 +161,7 @@ def org_files(org: OrgMaterial) -> Files:
     base = org.crypto_dir
     files = _under(f"{base}/ca", _ca_dir(org.ca, org.ca_name))
     files |= _under(f"{base}/tlsca", _ca_dir(org.tlsca, org.tlsca_name))
-    files |= _under(f"{base}/msp", verifying_msp(org))
+    files |= _under(msp_dir(org), verifying_msp(org))
     for identity in (*org.nodes, *org.users):
         root = identity_dir(org, identity)
         files |= _under(f"{root}/msp", local_msp(org, identity))
