@@ -72,6 +72,12 @@ class Party:
                       HOME=str(self.root.parent / f"{self.name}-home")):
             return cli.run([*args, "--adopt"] if adopt else args)
 
+    def sign(self, update: str) -> int:
+        """``fabgitops sign UPDATE`` as this party."""
+        with _environ(FABGITOPS_AGE_IDENTITY=self.identity.secret_keys[0],
+                      HOME=str(self.root.parent / f"{self.name}-home")):
+            return cli.run(["sign", str(self.root / update), "-c", str(self.config)])
+
     def files(self) -> dict[str, bytes]:
         """Every file under the party's directory (config, bundles and output)."""
         return {str(p.relative_to(self.root)): p.read_bytes()
