@@ -77,14 +77,15 @@ class Compiler:
         self.home = home
         root.mkdir(parents=True, exist_ok=True)
 
-    def compile(self, text: str) -> Path:
-        """Write ``text`` as the config and compile it (plain Secrets, no GitOps objects)."""
+    def compile(self, text: str, *, renew: bool = False) -> Path:
+        """Write ``text`` as the config and compile it (plain Secrets, no GitOps objects);
+        ``renew``: ``compile --renew`` (every leaf certificate reissued with its key)."""
         self.config.write_text(text)
         env = Environment(
             environ={"FABGITOPS_AGE_IDENTITY": self.identity.secret_keys[0]}, home=self.home,
             clock=lambda: datetime.now(UTC), keygen=crypto.SystemKeyGen(), random=os.urandom,
             repo_url=lambda _root, _remote: None)
-        run(Request(self.config, self.root, None), env, Mode.WRITE, GitOptions())
+        run(Request(self.config, self.root, None, renew=renew), env, Mode.WRITE, GitOptions())
         return self.root
 
 

@@ -159,3 +159,25 @@ def test_new_channel_on_a_running_network(fabric: Fabric, compiler: Compiler,
     assert '"name": "second"' in runs[0].output
     assert peer_height(cluster, "org2", "second") == 1
     assert peer_height(cluster, "org2", "mychannel") == 1
+
+
+def test_tls_renewal_keeps_the_consenters_and_the_cluster_orders(
+        fabric: Fabric, compiler: Compiler, cluster: Cluster) -> None:
+    # Every leaf is within the warning window, so --renew reissues them all (same keys).
+    window = "Keystore: {ExpiryWarningDays: 3650}\n"
+    output = compiler.compile(network(fabric.version, orderers=3, extra=window))
+    cluster.sync(output)
+    tls = output / "overlays/ord/orderer1/tls.yaml"
+    before = tls.read_bytes()
+    output = compiler.compile(network(fabric.version, orderers=3, extra=window), renew=True)
+    assert tls.read_bytes() != before  # a new certificate, same key: no channel update
+    assert not (output / "channels/mychannel/updates").exists()
+    cluster.sync(output)  # every node restarts with its renewed certificates
+    output = compiler.compile(network(fabric.version, orderers=3,
+                                      extra=window + "Consensus:\n  BatchTimeout: 1s\n"))
+    assert sorted(p.name for p in (output / "channels/mychannel/updates").glob("*.tx")) == [
+        "0001-batchtimeout.tx"]
+    assert _names(cluster.sync(output)) == ["ord/mychannel-update-0001"]
+    live = live_config(cluster, "org1", "mychannel")
+    assert live.sequence == 1
+    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
