@@ -379,3 +379,17 @@ def test_capability_the_binaries_do_not_support_is_refused() -> None:
     assert issue.path == ("Channels", 0)
     assert ("the channel requires Channel capability V3_0, which Fabric 2.5 binaries do not "
             "support") in issue.message
+
+
+def test_majority_of_three_orgs_is_two_signatures() -> None:
+    three = BASE.replace("Channels:", ORG3).replace("Organizations: [Org1, Org2]",
+                                                    "Organizations: [Org1, Org2, Org3]")
+    net = Net(three)
+    net.change("  - Name: Org3\n", "  - Name: Org4\n    Domain: org4\n    Template: {Count: 1}\n"
+               "  - Name: Org3\n")
+    net.change("Organizations: [Org1, Org2, Org3]", "Organizations: [Org1, Org2, Org3, Org4]")
+    path = "channels/mychannel/updates/0001-add-org4.tx"
+    # MAJORITY Admins of three orgs = 3 // 2 + 1 = 2 admins, the first two in config order.
+    assert net.signer_msps(path) == ["Org1MSP", "Org2-MSP.example"]
+    readable = yamlio.load_plain(net.tree[path[:-3] + ".yaml"].decode())
+    assert [s["satisfies"] for s in readable["signers"]] == [["/Channel/Application/Admins"]] * 2
