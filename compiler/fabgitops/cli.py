@@ -25,7 +25,7 @@ from fabgitops.importer import import_cryptogen
 from fabgitops.init import starter_files
 from fabgitops.init.templates import SCHEMA_PATH
 from fabgitops.init.write import write_starter
-from fabgitops.layout import KEYSTORE_PREFIX
+from fabgitops.layout import CHANNELS_DIR, KEYSTORE_PREFIX
 from fabgitops.notes import Note, NoteKind
 from fabgitops.output.apply import read_tree
 from fabgitops.output.changes import Action
@@ -34,6 +34,7 @@ from fabgitops.parties.commands import (
     sign_command,
     verify_channel_command,
 )
+from fabgitops.parties.signatures import signature_issues
 from fabgitops.schema import schema_text
 
 CONFIG_HELP = "The cluster-config file."
@@ -91,7 +92,9 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
         echo_issues(exc.issues, output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
     now = Environment.system().clock()
-    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir, now)]
+    root = output_dir if output_dir is not None else loaded.path.parent
+    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir, now),
+                *signature_issues(loaded.plan, read_tree(root, roots=(f"{CHANNELS_DIR}/",)))]
     echo_issues(warnings, output)
     if output is report.Format.TEXT:
         click.echo(f"{config_path}: valid", err=True)

@@ -70,8 +70,8 @@ def notes(party: Party) -> list[Note]:
     return [n for n in party.compile().notes if "channel update" in n.text]
 
 
-def test_adding_a_third_party_collects_signatures_in_git(two: tuple[Party, Party, Party]
-                                                         ) -> None:
+def test_adding_a_third_party_collects_signatures_in_git(
+        two: tuple[Party, Party, Party], capsys: pytest.CaptureFixture[str]) -> None:
     alpha, beta, _ = two
     # Alpha proposes Org3: MAJORITY Admins of Org1 and Org2 is both; alpha gives Org1's.
     alpha.write_config(alpha_config(THREE, org3=True))
@@ -81,6 +81,10 @@ def test_adding_a_third_party_collects_signatures_in_git(two: tuple[Party, Party
     assert pending.text.startswith(f"channel update {update}: pending: needs 2 of Org1MSP, "
                                    "Org2MSP (MAJORITY Admins, /Channel/Application/Admins); "
                                    "has Org1MSP:"), pending.text
+    capsys.readouterr()
+    assert cli.run(["validate", "-c", str(alpha.config)]) == ExitCode.OK
+    err = capsys.readouterr().err
+    assert f"warning: channel update {update}: pending: needs 2 of Org1MSP, Org2MSP" in err, err
     job = (alpha.root / "overlays/orgorderer1/mychannel-update-job.yaml").read_text()
     assert "name: WAITING" in job and "waiting for signatures:" in job
     assert set(_updates_data(alpha)) == {"0000.pb"}  # nothing to submit yet

@@ -30,6 +30,7 @@ from fabgitops.channel.authorize import ROLE_ADMIN, ROLE_MEMBER, Signer
 from fabgitops.channel.envelope import NONCE_SIZE
 from fabgitops.channel.history import History, Update, read_history
 from fabgitops.channel.signing import KeyedSigner
+from fabgitops.errors import Issue, Severity
 from fabgitops.notes import Note
 from fabgitops.plan import Plan
 
@@ -291,3 +292,19 @@ def is_signature(path: str) -> bool:
     """Whether an output path is a detached signature file of a channel update."""
     return path.startswith("channels/") and f"{SIGNATURES_SUFFIX}/" in path \
         and path.endswith(".sig")
+
+
+def signature_issues(plan: Plan, tree: Mapping[str, bytes]) -> list[Issue]:
+    """``validate``'s view of the same state: a warning per pending update and per signature
+    that does not count, located at its channel."""
+    if not any(o.external for o in plan.orgs) or plan.consensus.uses_system_channel:
+        return []
+    out = []
+    for channel in plan.channels:
+        for found in pending_statuses([channel.name], tree):
+            if not found.satisfied:
+                out.append(channel.source.issue(f"channel update {found.describe()}",
+                                                Severity.WARNING))
+            out += [channel.source.issue(f"{path} does not count: {why}", Severity.WARNING)
+                    for path, why in found.rejected]
+    return out
