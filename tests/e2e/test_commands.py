@@ -96,6 +96,27 @@ def test_inspect_round_trips_a_compiled_block(compiled: Path,
     assert cli.run(["inspect", str(bad)]) == ExitCode.ENVIRONMENT
 
 
+def test_inspect_decodes_a_signed_channel_update(compiled: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    compiled.write_text(compiled.read_text() + "Consensus:\n  BatchTimeout: 1s\n")
+    assert cli.run(["compile", "-c", str(compiled), "--seal-cert",
+                    str(compiled.parent / "sealing-cert.pem")]) == ExitCode.OK
+    update = compiled.parent / "channels/mychannel/updates/0001-batchtimeout.tx"
+    capsys.readouterr()
+    assert cli.run(["inspect", str(update)]) == 0
+    printed = capsys.readouterr().out
+    assert printed == channel.to_json(channel.inspect(update.read_bytes()))
+    assert channel.encode(channel.inspect(update.read_bytes())) == update.read_bytes()
+    assert '"type": 2' in printed or '"type": "CONFIG_UPDATE"' in printed
+    assert '"mspid": "Orderer1MSP"' in printed  # the signer, in the ConfigSignature header
+    assert '"timeout": "1s"' in printed
+    # A recompile with nothing new changes nothing: no re-signing.
+    before = update.read_bytes()
+    assert cli.run(["compile", "-c", str(compiled), "--seal-cert",
+                    str(compiled.parent / "sealing-cert.pem")]) == ExitCode.OK
+    assert update.read_bytes() == before
+
+
 def test_export_crypto_writes_cryptogen_layout_with_private_modes(compiled: Path,
                                                                  tmp_path: Path) -> None:
     target = tmp_path / "crypto-config"

@@ -332,6 +332,9 @@ def detect_type(data: bytes) -> str:
         block = common.Block.FromString(data)
         if block.HasField("metadata") and block.HasField("header") and block.data.data:
             return "common.Block"
+    except DecodeError:
+        pass  # a signed envelope's DER signature is no BlockData: try an envelope
+    try:
         common.Envelope.FromString(data)
     except DecodeError:
         raise ArtifactDecodeError("not a Fabric block or envelope (protobuf decoding failed)") \
