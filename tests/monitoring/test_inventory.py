@@ -3,6 +3,9 @@ certificate a later feature stores there, with its expiry; retired material is n
 
 from __future__ import annotations
 
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
 from fabgitops import monitoring
 from fabgitops.monitoring.inventory import KEYSTORE, RETIRED
 from tests.monitoring.support import compiled
@@ -28,10 +31,36 @@ def test_a_certificate_added_later_is_included_and_retired_ones_are_not() -> Non
     org1 = network.plan.org("Org1")
     some_cert = next(v for p, v in keystore.items() if p.endswith("/tls/cert.pem"))
     # A chaincode server's certificate, as a later feature might store it.
-    keystore[f"{KEYSTORE}{org1.crypto_dir}/chaincode/basic/tls/cert.pem"] = some_cert
+    keystore[f"{KEYSTORE}{org1.crypto_dir}/chaincodes/basic/tls/cert.pem"] = some_cert
     keystore[f"{RETIRED}{org1.crypto_dir}/peers/old.org1/tls/cert.pem"] = some_cert
     before = monitoring.certificates(network.plan.orgs, network.material.keystore)
     after = monitoring.certificates(network.plan.orgs, keystore)
     added = set(after) - set(before)
     assert [(c.node, c.kind, c.path) for c in added] == [
-        ("basic", "tls", f"{org1.crypto_dir}/chaincode/basic/tls")]
+        ("basic", "chaincode-tls", f"{org1.crypto_dir}/chaincodes/basic/tls")]
+
+
+def test_the_scraper_certificate_is_a_client_of_every_operations_endpoint() -> None:
+    """Prometheus' pair chains to the org's TLS CA (the endpoints' client roots), may act as a
+    TLS client, and every serverName the ServiceMonitor verifies is a SAN of that node's
+    certificate."""
+    network = compiled()
+    material = network.material
+    for org in network.plan.orgs:
+        pair = material.org(org).scraper_tls
+        assert pair is not None
+        issuer = material.tls_ca(org).certificate
+        pair.certificate.verify_directly_issued_by(issuer)
+        usages = pair.certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+        assert ExtendedKeyUsageOID.CLIENT_AUTH in usages.value
+        served = [(n.hostname, material.tls(org, n.identity)["server.crt"]) for n in org.nodes]
+        served.append((org.ca.hostname, material.ca_server_tls(org).cert_pem))
+        for host, pem in served:
+            certificate = x509.load_pem_x509_certificate(pem)
+            certificate.verify_directly_issued_by(issuer)
+            names = certificate.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+            assert host in names, (host, names)
+    inventory = monitoring.certificates(network.plan.orgs, material.keystore)
+    assert {c.node for c in inventory if c.kind == "tls" and "/monitoring/" in c.path} == {
+        "prometheus"}

@@ -79,6 +79,18 @@ def test_the_service_monitor_selects_the_nodes_services() -> None:
     assert spec["namespaceSelector"] == {"matchNames": [org1.namespace]}
     assert spec["selector"]["matchLabels"] == {"app": "hyperledger",
                                                "app.kubernetes.io/part-of": "fabric"}
-    assert [e["port"] for e in spec["endpoints"]] == ["metrics"]
-    targets = {r["targetLabel"] for r in spec["endpoints"][0]["relabelings"]}
-    assert targets == {"network", "org", "node", "role"}
+    hosts = [org1.ca.hostname, *(n.hostname for n in org1.nodes)]
+    assert [e["tlsConfig"]["serverName"] for e in spec["endpoints"]] == hosts
+    for endpoint, host in zip(spec["endpoints"], hosts, strict=True):
+        assert (endpoint["port"], endpoint["scheme"]) == ("metrics", "https")
+        keep, *copies = endpoint["relabelings"]
+        assert keep == {"action": "keep", "sourceLabels": ["__meta_kubernetes_service_name"],
+                        "regex": host}
+        assert {r["targetLabel"] for r in copies} == {"network", "org", "node", "role"}
+        tls = endpoint["tlsConfig"]
+        assert tls["ca"]["secret"] == {"name": "prometheus-client", "key": "ca.crt"}
+        if host == org1.ca.hostname:  # fabric-ca's /metrics asks for no client certificate
+            assert "cert" not in tls and "keySecret" not in tls
+        else:
+            assert tls["keySecret"] == {"name": "prometheus-client", "key": "tls.key"}
+            assert tls["cert"]["secret"] == {"name": "prometheus-client", "key": "tls.crt"}

@@ -209,3 +209,33 @@ def test_every_alert_links_to_its_runbook_section() -> None:
                 assert url.startswith("README.md#"), url
                 assert url.split("#")[1] in anchors, url
     assert found >= len(monitoring.ALERTS)
+
+
+def test_the_plain_scrape_configuration_passes_promtool_check_config(tmp_path: Path) -> None:
+    """Without the Operator: the scrape jobs and the rule file, as a prometheus.yml would hold
+    them (the Secrets' files in place), pass ``promtool check config``; a missing TLS file
+    fails it."""
+    network = compiled("article", False)
+    files = monitoring.network_files(network.plan, network.material.keystore,
+                                     settings(network))
+    (tmp_path / "rules.yaml").write_bytes(files[monitoring.RULES_FILE])
+    text = files[monitoring.SCRAPE_CONFIG_FILE].decode()
+    assert text.count("job_name:") == sum(len(o.nodes) + 1 for o in network.plan.orgs)
+    for org in network.plan.orgs:
+        mounted = tmp_path / "secrets" / f"fabric-{org.namespace}"
+        mounted.mkdir(parents=True)
+        for name in ("ca.crt", "tls.crt", "tls.key"):
+            (mounted / name).write_text("unused by check config\n")
+    text = text.replace("/etc/prometheus/secrets/", f"{tmp_path}/secrets/")
+    config = yaml.safe_load(text)
+    for job in config["scrape_configs"]:
+        # Debian's Prometheus is built without Kubernetes discovery (promtool rejects the key);
+        # everything else of the job (scheme, TLS files, relabelling) is still checked.
+        assert job.pop("kubernetes_sd_configs")[0]["role"] == "endpoints"
+        job["static_configs"] = [{"targets": ["placeholder:9443"]}]
+    write_yaml(tmp_path / "prometheus.yml", {"rule_files": ["rules.yaml"], **config})
+    output = run_promtool("check", "config", "prometheus.yml", cwd=tmp_path)
+    assert "SUCCESS" in output and "rules found" in output, output
+    (tmp_path / "secrets" / f"fabric-{network.plan.orgs[0].namespace}" / "tls.key").unlink()
+    with pytest.raises(AssertionError, match=r"tls\.key"):
+        run_promtool("check", "config", "prometheus.yml", cwd=tmp_path)

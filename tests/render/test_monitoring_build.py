@@ -85,3 +85,48 @@ def test_the_dashboard_directory_builds(built: Callable[[str], Built], tmp_path:
     (name, text), = config_map["data"].items()
     assert name == "fabric-fabric.json"
     assert json.loads(text)["title"] == "Fabric network fabric"
+
+
+def _statefulsets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == "StatefulSet"
+            and o["metadata"]["labels"].get("role") in ("ca", "peer", "orderer")]
+
+
+def test_operations_tls_on_every_node_with_monitoring(built: Callable[[str], Built]) -> None:
+    """The built pods serve operations over TLS with the org's TLS CA as client roots, probe
+    /healthz over HTTPS on the same port, and Prometheus' client pair is in the namespace."""
+    checked = 0
+    for namespace, objects in built("monitoring").objects.items():
+        secret = next(o for o in objects if o["kind"] == "Secret"
+                      and o["metadata"]["name"] == "prometheus-client")
+        assert sorted(secret["data"]) == ["ca.crt", "tls.crt", "tls.key"], namespace
+        for statefulset in _statefulsets(objects):
+            template = statefulset["spec"]["template"]
+            assert template["metadata"]["annotations"]["prometheus.io/scheme"] == "https"
+            container = template["spec"]["containers"][0]
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            enabled = [k for k in env if k.endswith("OPERATIONS_TLS_ENABLED")]
+            assert [env[k] for k in enabled] == ["true"], statefulset["metadata"]["name"]
+            assert any(k.endswith("OPERATIONS_LISTENADDRESS") for k in env)
+            roots = [v for k, v in env.items() if "OPERATIONS_TLS_CLIENTROOTCAS" in k]
+            if statefulset["metadata"]["labels"]["role"] == "ca":
+                assert roots == []  # fabric-ca's /metrics asks for no client certificate
+            else:
+                assert [r.strip("[]") for r in roots if r] == [
+                    env[next(k for k in env if k.endswith("OPERATIONS_TLS_CERT_FILE")
+                             or k.endswith("OPERATIONS_TLS_CERTIFICATE"))].replace(
+                        "server.crt", "ca.crt")]
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert container[probe]["httpGet"] == {"path": "/healthz", "port": "operations",
+                                                       "scheme": "HTTPS"}
+            checked += 1
+    assert checked == sum(len(o.nodes) + 1 for o in built("monitoring").compiled.plan.orgs)
+
+
+def test_without_monitoring_operations_stay_plain(built: Callable[[str], Built]) -> None:
+    for objects in built("article").objects.values():
+        assert not [o for o in objects if o["metadata"]["name"] == "prometheus-client"]
+        for statefulset in _statefulsets(objects):
+            container = statefulset["spec"]["template"]["spec"]["containers"][0]
+            assert not [e for e in container["env"] if "OPERATIONS_TLS" in e["name"]]
+            assert "scheme" not in container["readinessProbe"]["httpGet"]

@@ -137,3 +137,5 @@ class CryptoMaterial:
             yield f"{base}/ca-server/tls/server.crt", org.ca_server_tls
             for chaincode, pair in org.chaincode_tls.items():
                 yield f"{base}/chaincodes/{chaincode}/tls/server.crt", pair
+            if org.scraper_tls is not None:
+                yield f"{base}/monitoring/tls/client.crt", org.scraper_tls

@@ -38,6 +38,7 @@ from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
 from fabgitops.keystore.sealing import make_sealer, read_recipients_file
 from fabgitops.model import FabricVersion, StateDatabase
+from fabgitops.monitoring.operations import CLIENT_COMMON_NAME
 from fabgitops.notes import Note
 from fabgitops.plan import Identity, NodeKind, Org, Plan
 from fabgitops.ports import Clock
@@ -100,7 +101,9 @@ def issue(
     # cryptogen 3.x marshals config.yaml with yaml v4, indenting by 4 (2.5's yaml.v2: by 2).
     indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
     servers = chaincode_servers(plan)
-    orgs = {org.name: replace(_org(ctx, org, servers.get(org.name, ())), config_indent=indent)
+    scraper = plan.monitoring is not None
+    orgs = {org.name: replace(_org(ctx, org, servers.get(org.name, ()), scraper),
+                              config_indent=indent)
             for org in plan.orgs}
     values, created = reconcile_credentials(
         ledger, [*credential_names(plan), *credentials], keygen.random_bytes
@@ -112,7 +115,8 @@ def issue(
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
 
 
-def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = ()) -> OrgMaterial:
+def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = (),
+         scraper: bool = False) -> OrgMaterial:
     base = org.crypto_dir
     subject = org.ca.subject
     # main.go L521/L527: O is the org domain; the TLS CA's CN is "tls" + the CA's CN.
@@ -143,6 +147,9 @@ def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = ()) -> Or
                                server.common_name, Profile.TLS, sans=server.sans)[0]
         for server in servers
     }
+    # Monitoring: the client pair Prometheus presents to the operations endpoints.
+    scraper_tls = leaf(ctx, f"{base}/monitoring/tls", tls, CLIENT_COMMON_NAME,
+                       Profile.TLS)[0] if scraper else None
     return OrgMaterial(
         name=org.name,
         domain=org.domain,
@@ -157,4 +164,5 @@ def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = ()) -> Or
         users=users,
         ca_server_tls=ca_server,
         chaincode_tls=chaincode_tls,
+        scraper_tls=scraper_tls,
     )

@@ -69,6 +69,8 @@ class OrgMaterial:
     """TLS server pair of fabric-ca-server, signed by the TLS CA (not part of cryptogen)."""
     chaincode_tls: Mapping[str, CertKey] = field(default_factory=dict)
     """By chaincode name: the TLS server pair of the org's chaincode server (TLS CA signed)."""
+    scraper_tls: CertKey | None = None
+    """With Monitoring: Prometheus' client pair for the operations endpoints (TLS CA signed)."""
     config_indent: int = 2
     """Indentation of ``msp/config.yaml``: cryptogen 2.5 (yaml.v2) writes 2, 3.x writes 4."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from fabgitops import yamlio
 from fabgitops.layout import MONITORING_DIR
 from fabgitops.model import Monitoring
+from fabgitops.monitoring import operations
 from fabgitops.monitoring.dashboard import dashboard_json
 from fabgitops.monitoring.inventory import Certificate, certificates
 from fabgitops.monitoring.rules import ALERTS, CERT_EXPIRY, NODE_INFO, Alert, org_groups
@@ -40,7 +41,7 @@ RULES_FILE = f"{MONITORING_DIR}/prometheus-rules.yaml"
 __all__ = [
     "ALERTS", "CERT_EXPIRY", "DASHBOARD_FILE", "NODE_INFO", "OVERLAY_FILE", "RULES_FILE",
     "SCRAPE_CONFIG_FILE", "Alert", "Certificate", "certificates", "network_files",
-    "org_objects", "rule_groups",
+    "operations", "org_objects", "rule_groups",
 ]
 
 
@@ -94,8 +95,10 @@ def network_files(plan: Plan, keystore: Mapping[str, bytes], settings: Monitorin
     if not settings.prometheus_operator:
         # Prometheus configuration, not Kubernetes objects: keys in Prometheus' own order.
         files[SCRAPE_CONFIG_FILE] = generated_yaml(
-            "# Add this job to prometheus.yml (scrape_configs), and monitoring/"
-            "prometheus-rules.yaml to its rule_files.\n"
+            "# Add these jobs to prometheus.yml (scrape_configs), and\n"
+            "# monitoring/prometheus-rules.yaml to its rule_files. Each job reads the Secret\n"
+            "# prometheus-client of its org namespace, copied to the Prometheus namespace and\n"
+            "# mounted at /etc/prometheus/secrets/fabric-<ns>.\n"
             + yamlio.dump(scrape_config(plan), sort_keys=False))
         files[RULES_FILE] = generated_yaml(yamlio.dump(
             {"groups": rule_groups(plan, keystore, settings)}, sort_keys=False))

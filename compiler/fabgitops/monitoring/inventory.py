@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from fabgitops.layout import KEYSTORE_PREFIX
+from fabgitops.monitoring.operations import CLIENT_COMMON_NAME
 from fabgitops.plan import Org
 
 KEYSTORE = KEYSTORE_PREFIX
@@ -24,6 +25,7 @@ CERT_FILE = "cert.pem"
 CA_DIRS = {"ca": "ca", "tlsca": "tls-ca", "ca-server": "ca-server-tls"}
 """The org-level folders: the CA server runs them all."""
 PURPOSES = {"msp": "enrollment", "tls": "tls"}
+IDENTITY_GROUPS = ("peers", "orderers", "users")
 
 
 @dataclass(frozen=True, order=True)
@@ -37,8 +39,8 @@ class Certificate:
     node: str
     """The node that serves it (host name), the CA's host name, or the user's CN."""
     kind: str
-    """``ca``, ``tls-ca``, ``ca-server-tls``, ``enrollment``, ``tls`` or the folder name of a
-    certificate a later feature adds."""
+    """``ca``, ``tls-ca``, ``ca-server-tls``, ``enrollment``, ``tls`` (nodes, users and
+    Prometheus' client), or ``<group>-tls`` for another group (``chaincode-tls``)."""
     subject: str
     """The subject's CN."""
     not_after: datetime
@@ -79,11 +81,15 @@ def _node_and_kind(org: Org, rest: list[str]) -> tuple[str, str]:
     """Who uses a certificate, from its folder below the org directory."""
     if rest[0] in CA_DIRS:
         return org.ca.hostname, CA_DIRS[rest[0]]
-    # <peers|orderers|users|...>/<CN>/<purpose>: nodes by host name, others by CN.
-    name = rest[1] if len(rest) > 1 else rest[0]
+    # <peers|orderers|users>/<CN>/<purpose>: nodes by host name, users by CN. Other groups
+    # (chaincodes/<name>/tls, monitoring/tls) are named by their group: "chaincode-tls".
     hostnames = {n.identity.common_name: n.hostname for n in org.nodes}
-    purpose = rest[-1]
-    return hostnames.get(name, name), PURPOSES.get(purpose, purpose)
+    kind = PURPOSES.get(rest[-1], rest[-1])
+    if rest[0] in IDENTITY_GROUPS:
+        return hostnames.get(rest[1], rest[1]), kind
+    if rest[0] == "monitoring":
+        return CLIENT_COMMON_NAME, kind
+    return (rest[1] if len(rest) > 2 else rest[0]), f"{rest[0].removesuffix('s')}-{kind}"
 
 
 def _common_name(certificate: x509.Certificate) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fabgitops.monitoring import operations
 from fabgitops.plan import Org, Plan
 
 Manifest = dict[str, Any]
@@ -31,10 +32,34 @@ PROMETHEUS_RULE = "fabric-alerts"
 MONITORING_API = "monitoring.coreos.com/v1"
 
 
+def _hosts(org: Org) -> list[str]:
+    """The org's scraped Services: its CA and its nodes (Service name = host name)."""
+    return [org.ca.hostname, *(n.hostname for n in org.nodes)]
+
+
 def service_monitor(plan: Plan, org: Org, metadata: Manifest) -> Manifest:
-    """The ServiceMonitor of one org namespace: its CA, peers and orderers."""
-    relabelings = [{"action": "replace", "sourceLabels": [f"__meta_kubernetes_service_label_{s}"],
-                    "targetLabel": target} for target, s in TARGET_LABELS.items()]
+    """The ServiceMonitor of one org namespace: its CA, peers and orderers over operations TLS.
+
+    One endpoint per node: each node's certificate names only its own host, and a
+    ServiceMonitor endpoint has one ``serverName``, so each endpoint keeps only its node's
+    Service and verifies that name.
+    """
+    copies = [{"action": "replace", "sourceLabels": [f"__meta_kubernetes_service_label_{s}"],
+               "targetLabel": target} for target, s in TARGET_LABELS.items()]
+    secret = operations.CLIENT_SECRET
+    endpoints: list[Manifest] = []
+    for host in _hosts(org):
+        tls: Manifest = {"ca": {"secret": {"name": secret, "key": "ca.crt"}}, "serverName": host}
+        if host != org.ca.hostname:  # fabric-ca's /metrics asks for no client certificate
+            tls |= {"cert": {"secret": {"name": secret, "key": "tls.crt"}},
+                    "keySecret": {"name": secret, "key": "tls.key"}}
+        endpoints.append({
+            "port": METRICS_PORT, "path": "/metrics", "scheme": "https",
+            "interval": SCRAPE_INTERVAL, "tlsConfig": tls,
+            "relabelings": [{"action": "keep",
+                             "sourceLabels": ["__meta_kubernetes_service_name"],
+                             "regex": host}, *copies],
+        })
     return {
         "apiVersion": MONITORING_API,
         "kind": "ServiceMonitor",
@@ -46,8 +71,7 @@ def service_monitor(plan: Plan, org: Org, metadata: Manifest) -> Manifest:
                 "matchExpressions": [{"key": "role", "operator": "In", "values": list(ROLES)}],
             },
             "namespaceSelector": {"matchNames": [org.namespace]},
-            "endpoints": [{"port": METRICS_PORT, "path": "/metrics", "scheme": "http",
-                           "interval": SCRAPE_INTERVAL, "relabelings": relabelings}],
+            "endpoints": endpoints,
         },
     }
 
@@ -58,23 +82,39 @@ def prometheus_rule(groups: Sequence[Mapping[str, Any]], metadata: Manifest) -> 
             "spec": {"groups": [dict(g) for g in groups]}}
 
 
+def secret_dir(org: Org) -> str:
+    """Where the plain configuration expects an org's ``prometheus-client`` Secret mounted."""
+    return f"/etc/prometheus/secrets/fabric-{org.namespace}"
+
+
 def scrape_config(plan: Plan) -> Manifest:
-    """A ``scrape_configs`` job for a Prometheus without the Operator (Kubernetes discovery of
-    the Services' endpoints; Prometheus needs RBAC to list them in the org namespaces)."""
-    keep = {"action": "keep",
-            "source_labels": ["__meta_kubernetes_service_label_app_kubernetes_io_part_of",
-                              "__meta_kubernetes_service_label_role",
-                              "__meta_kubernetes_endpoint_port_name"],
-            "regex": f"{plan.network_name};({'|'.join(ROLES)});{METRICS_PORT}"}
-    copies = [{"action": "replace",
-               "source_labels": [f"__meta_kubernetes_service_label_{source}"],
-               "target_label": target} for target, source in TARGET_LABELS.items()]
-    return {"scrape_configs": [{
-        "job_name": f"fabric-{plan.network_name}",
-        "scheme": "http",
-        "metrics_path": "/metrics",
-        "scrape_interval": SCRAPE_INTERVAL,
-        "kubernetes_sd_configs": [{"role": "endpoints", "namespaces": {
-            "names": sorted({o.namespace for o in plan.orgs})}}],
-        "relabel_configs": [keep, *copies],
-    }]}
+    """``scrape_configs`` jobs for a Prometheus without the Operator: one per node, since each
+    verifies its node's host name (Kubernetes discovery of the Services' endpoints; Prometheus
+    needs RBAC to list them, and each org's Secret ``prometheus-client`` mounted at
+    :func:`secret_dir`)."""
+    jobs = []
+    for org in plan.orgs:
+        files = secret_dir(org)
+        for host in _hosts(org):
+            keep = {"action": "keep",
+                    "source_labels": ["__meta_kubernetes_namespace",
+                                      "__meta_kubernetes_service_name",
+                                      "__meta_kubernetes_endpoint_port_name"],
+                    "regex": f"{org.namespace};{host};{METRICS_PORT}"}
+            copies = [{"action": "replace",
+                       "source_labels": [f"__meta_kubernetes_service_label_{source}"],
+                       "target_label": target} for target, source in TARGET_LABELS.items()]
+            jobs.append({
+                "job_name": f"fabric-{plan.network_name}-{org.namespace}-{host}",
+                "scheme": "https",
+                "metrics_path": "/metrics",
+                "scrape_interval": SCRAPE_INTERVAL,
+                "tls_config": {"ca_file": f"{files}/ca.crt", "server_name": host,
+                               **({} if host == org.ca.hostname else {
+                                   "cert_file": f"{files}/tls.crt",
+                                   "key_file": f"{files}/tls.key"})},
+                "kubernetes_sd_configs": [{"role": "endpoints",
+                                           "namespaces": {"names": [org.namespace]}}],
+                "relabel_configs": [keep, *copies],
+            })
+    return {"scrape_configs": jobs}

@@ -71,7 +71,8 @@ def ca_dir(ctx: RenderInputs, out: Collector, org: Org) -> str:
     return write_node_dir(out, NodeDir(
         org=org, name=host, base="ca", labels=labels, identity=identity,
         secret_data=identity.secret_data, containers=[container],
-        storage_ops=storage_patch(plan, plan.kubernetes.storage.ca), manifests=manifests))
+        storage_ops=storage_patch(plan, plan.kubernetes.storage.ca), manifests=manifests,
+        operations_tls=plan.monitoring is not None))
 
 
 def admin_objects(ctx: RenderInputs, out: Collector, org: Org) -> tuple[IdentityObjects, list[str]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from fabgitops.keystore.credentials import couchdb_credential
 from fabgitops.model import Component, FabricVersion, StateDatabase
+from fabgitops.monitoring import operations
 from fabgitops.placement.exposure import cluster_exposure
 from fabgitops.plan import SYSTEM_CHANNEL, Node, Org, Plan
 from fabgitops.render import jobs
@@ -67,6 +68,8 @@ class NodeDir:
     components: list[str] = field(default_factory=list)
     manifests: dict[str, Manifest] = field(default_factory=dict)
     """Extra files of the directory (job, exposure) by file name."""
+    operations_tls: bool = False
+    """Serve the operations endpoint over TLS (with Monitoring: see monitoring.operations)."""
 
 
 def write_node_dir(out: Collector, node: NodeDir) -> str:
@@ -81,8 +84,11 @@ def write_node_dir(out: Collector, node: NodeDir) -> str:
                                   *node.volumes]}
     if node.init_containers:
         spec["initContainers"] = node.init_containers
+    template: Manifest = {"spec": spec}
+    if node.operations_tls:
+        template["metadata"] = {"annotations": operations.secure(node.base, node.containers[0])}
     patch = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": node.base},
-             "spec": {"template": {"spec": spec}}}
+             "spec": {"template": template}}
     files: dict[str, Manifest] = {"msp.yaml": node.identity.msp, "tls.yaml": node.identity.tls,
                                   STATEFULSET_PATCH: patch, **node.manifests}
     for manifest in (node.identity.msp, node.identity.tls, *node.manifests.values()):
@@ -185,7 +191,8 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
     return write_node_dir(out, NodeDir(
         org=org, name=node.hostname, base="peer", labels=labels, identity=identity,
         secret_data=data, containers=containers, storage_ops=storage_ops,
-        components=components, manifests=manifests))
+        components=components, manifests=manifests,
+        operations_tls=plan.monitoring is not None))
 
 
 def _builder_config(ctx: RenderInputs, org: Org, node: Node, secret: str,
@@ -231,7 +238,8 @@ def orderer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node,
         org=org, name=node.hostname, base="orderer", labels=labels, identity=identity,
         secret_data=dict(identity.secret_data), containers=[container],
         storage_ops=storage_patch(plan, plan.kubernetes.storage.orderer),
-        volumes=volumes, init_containers=init, manifests=manifests))
+        volumes=volumes, init_containers=init, manifests=manifests,
+        operations_tls=plan.monitoring is not None))
 
 
 # Ordered startup without fixed sleeps: the orderer starts once enough brokers accept

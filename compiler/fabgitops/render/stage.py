@@ -47,6 +47,7 @@ from fabgitops.render import channel_updates, jobs, policies
 from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
 from fabgitops.render.common import (
     USER_PATCHES,
+    Labels,
     Manifest,
     config_map,
     image_entries,
@@ -55,6 +56,7 @@ from fabgitops.render.common import (
     overlay_dir,
 )
 from fabgitops.render.context import Collector, RenderInputs
+from fabgitops.render.identity import secret_annotations
 from fabgitops.render.kafka import kafka_overlay
 from fabgitops.render.nodes import orderer_dir, peer_dir
 from fabgitops.seal import PlainSecret
@@ -201,10 +203,25 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
         if objects:
             out.file(f"{root}/{monitoring.OVERLAY_FILE}", manifest_file(*objects))
             resources.append(monitoring.OVERLAY_FILE)
+        resources += _scraper_secret(ctx, out, org, labels)
     out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
         policies.disruption_budgets(org.namespace, labels, [org.kind.value])))
     resources.append(policies.DISRUPTION_BUDGETS)
     return resources
+
+
+def _scraper_secret(ctx: RenderInputs, out: Collector, org: Org, labels: Labels) -> list[str]:
+    """Prometheus' client pair for the org's operations endpoints (monitoring.operations)."""
+    pair = ctx.material.org(org).scraper_tls
+    if pair is None:
+        return []
+    name = monitoring.operations.CLIENT_SECRET
+    out.secret(PlainSecret(
+        path=f"{overlay_dir(org.namespace)}/{name}.yaml", name=name, namespace=org.namespace,
+        labels=labels.all(), annotations=secret_annotations(),
+        data={"tls.crt": pair.cert_pem, "tls.key": pair.key_pem,
+              "ca.crt": ctx.material.tls_ca(org).cert_pem}))
+    return [f"{name}.yaml"]
 
 
 def _images(plan: Plan, org: Org) -> list[str]:
