@@ -10,7 +10,8 @@ stage receives has passed validation: later stages raise only internal errors fo
 validation guarantees.
 """
 
-from fabgitops.plan.build import MAX_NODES_TOTAL, NodePortBand, build, cluster_names, is_ip
+from fabgitops.plan.addresses import NodePortBand, cluster_names, is_ip
+from fabgitops.plan.build import MAX_NODES_TOTAL, build
 from fabgitops.plan.types import (
     CA_PORT,
     CHAINCODE_PORT,

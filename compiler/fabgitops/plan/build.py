@@ -8,12 +8,11 @@ with errors never reaches a later stage.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from fabgitops import model
 from fabgitops.errors import Issue, Severity
-from fabgitops.model import ClusterConfig, ConsensusType, Expose, PublicKeyAlgorithm
+from fabgitops.model import ClusterConfig, Expose, PublicKeyAlgorithm
 from fabgitops.naming import (
     DEFAULT_CA_HOSTNAME,
     ExpandedNode,
@@ -22,25 +21,25 @@ from fabgitops.naming import (
     template_spec,
     user_common_names,
 )
+from fabgitops.plan.addresses import (
+    NodePortBand,
+    cluster_names,
+    dedupe_names,
+    external_host,
+    kafka_cluster,
+    plan_node,
+)
 from fabgitops.plan.channel_policies import app_policies, org_policies
 from fabgitops.plan.types import (
     CA_PORT,
-    CHAINCODE_PORT,
     DEFAULT_CHANNEL,
     IMAGES,
-    INGRESS_PORT,
     KAFKA_NAMESPACE,
-    KAFKA_PORT,
-    ORDERER_PORT,
-    PEER_PORT,
-    ZOOKEEPER_CLIENT_PORT,
     CAServer,
     Channel,
     Consensus,
     Endpoint,
     Identity,
-    KafkaCluster,
-    Node,
     NodeKind,
     Org,
     Plan,
@@ -118,7 +117,7 @@ class _Builder:
             peer_orgs=peer_orgs,
             channels=channels,
             consensus=self.consensus(config.consensus),
-            kafka=_kafka(config, namespace_of(prefix, KAFKA_NAMESPACE)),
+            kafka=kafka_cluster(config, namespace_of(prefix, KAFKA_NAMESPACE)),
             images={**IMAGES[version], **overrides},
             namespace_prefix=prefix,
             kubernetes=config.kubernetes,
@@ -155,7 +154,7 @@ class _Builder:
         bands = NodePortBand(config.kubernetes.node_port, kind, index + 1)
         expanded = self.expand_nodes(org, kind, path) if expand else []
         nodes = tuple(
-            _node(config, namespace, kind, i, node, self.source(node.source),
+            plan_node(config, namespace, kind, i, node, self.source(node.source),
                   bands if config.kubernetes.expose is Expose.NODE_PORT else None)
             for i, node in enumerate(expanded)
         )
@@ -249,8 +248,8 @@ class _Builder:
             postal_code=spec.postal_code or None,
         )
         node_port = bands.start if config.kubernetes.expose is Expose.NODE_PORT else None
-        host = _external_host(config, expanded.hostname, namespace)
-        sans = _dedupe([*expanded.sans, *cluster_names(config, expanded.hostname, namespace),
+        host = external_host(config, expanded.hostname, namespace)
+        sans = dedupe_names([*expanded.sans, *cluster_names(config, expanded.hostname, namespace),
                         host or "", "localhost"])
         return CAServer(
             hostname=expanded.hostname,
@@ -287,104 +286,3 @@ class _Builder:
             etcdraft=consensus.etcd_raft,
             smartbft=consensus.smart_bft,
         )
-
-
-@dataclass(frozen=True)
-class NodePortBand:
-    """The NodePort band of one org (the scheme is documented on ``model.NodePortScheme``)."""
-
-    scheme: model.NodePortScheme
-    kind: NodeKind
-    number: int
-
-    @property
-    def start(self) -> int:
-        """The band's first port, which the org's CA uses."""
-        if self.kind is NodeKind.PEER:
-            return self.scheme.base + (self.number - 1) * self.scheme.stride
-        return self.scheme.orderer_base - (self.number - 1) * self.scheme.stride
-
-    def node_ports(self, ordinal: int) -> dict[int, int]:
-        """Container port -> NodePort of the node at ``ordinal`` in the org."""
-        if self.kind is NodeKind.PEER:
-            return {PEER_PORT: self.start + 2 * ordinal + 1,
-                    CHAINCODE_PORT: self.start + 2 * ordinal + 2}
-        return {ORDERER_PORT: self.start + ordinal + 1}
-
-
-def _external_host(config: ClusterConfig, service: str, namespace: str) -> str | None:
-    kube = config.kubernetes
-    if kube.expose is Expose.NODE_PORT:
-        return kube.node_port.host
-    if kube.expose is Expose.INGRESS and kube.ingress.domain:
-        return f"{service}-{namespace}.{kube.ingress.domain}"
-    return None
-
-
-def _external(config: ClusterConfig, host: str | None, node_port: int | None) -> Endpoint | None:
-    if host is None:
-        return None
-    if config.kubernetes.expose is Expose.INGRESS:
-        return Endpoint(host, INGRESS_PORT)
-    return Endpoint(host, node_port) if node_port else None
-
-
-def cluster_names(config: ClusterConfig, service: str, namespace: str) -> tuple[str, ...]:
-    """Every name a client inside the cluster may dial for a Service."""
-    base = f"{service}.{namespace}"
-    return (base, f"{base}.svc", f"{base}.svc.{config.network.cluster_domain}")
-
-
-def _dedupe(names: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(n for n in names if n))
-
-
-def _node(
-    config: ClusterConfig,
-    namespace: str,
-    kind: NodeKind,
-    ordinal: int,
-    expanded: ExpandedNode,
-    source: Source,
-    bands: NodePortBand | None,
-) -> Node:
-    port = PEER_PORT if kind is NodeKind.PEER else ORDERER_PORT
-    node_ports = bands.node_ports(ordinal) if bands else {}
-    host = _external_host(config, expanded.hostname, namespace)
-    external = _external(config, host, node_ports.get(port))
-    sans = _dedupe([*expanded.sans, *cluster_names(config, expanded.hostname, namespace),
-                    host or ""])
-    role = Role.PEER if kind is NodeKind.PEER else Role.ORDERER
-    return Node(
-        hostname=expanded.hostname,
-        kind=kind,
-        ordinal=ordinal,
-        identity=Identity(expanded.common_name, role, sans, expanded.key_algorithm),
-        address=Endpoint(f"{expanded.hostname}.{namespace}", port),
-        external=external,
-        node_ports=node_ports,
-        source=source,
-    )
-
-
-def _kafka(config: ClusterConfig, namespace: str) -> KafkaCluster | None:
-    if config.consensus.type is not ConsensusType.KAFKA:
-        return None
-    suffix = f"{namespace}.svc.{config.network.cluster_domain}"
-    kafka = config.consensus.kafka
-    return KafkaCluster(
-        namespace=namespace,
-        brokers=tuple(Endpoint(f"kafka-{i}.kafka.{suffix}", KAFKA_PORT)
-                      for i in range(kafka.brokers)),
-        zookeepers=tuple(Endpoint(f"zookeeper-{i}.zookeeper.{suffix}", ZOOKEEPER_CLIENT_PORT)
-                         for i in range(kafka.zoo_keepers)),
-    )
-
-
-def is_ip(value: str) -> bool:
-    """Whether a SAN or host is an IP address (it then becomes an IP SAN)."""
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
