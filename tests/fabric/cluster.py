@@ -22,6 +22,12 @@ Needs root (unshare/nsenter); the tests skip with a reason otherwise.
 API: ``Cluster(work, fabric_bin, fabric_config)``; ``sync(output)`` starts or restarts pods and
 runs the Jobs not yet run, in GitOps order; ``run_job`` / ``run_script`` run one Job (or any
 script with a Job's env and mounts); ``stop()``.
+
+Chaincode (tests/fabric/test_chaincode.py): ``programs={image: argv}`` runs the Deployments of
+that image (a chaincode server) as ``argv`` with the container's env and mounts, and Jobs from
+sync wave ``CHAINCODE_JOBS`` on (install, approve, commit) run after every namespace's earlier
+Jobs, ordered by wave across namespaces, as Argo CD applies the org Applications side by side: a
+commit in org1 waits for org2's approval, not for org1's namespace to finish.
 """
 
 from __future__ import annotations
@@ -41,11 +47,15 @@ from typing import Any
 
 import yaml
 
+from fabgitops.waves import Wave
+
 Manifest = dict[str, Any]
 ROOTS = ("/etc/hyperledger", "/var/hyperledger", "/opt/hyperledger")
 FABRIC_IMAGES = ("hyperledger/fabric-peer", "hyperledger/fabric-orderer",
                  "hyperledger/fabric-tools")
 WAVE = "argocd.argoproj.io/sync-wave"
+CROSS_NAMESPACE_WAVE = int(Wave.CHAINCODE_JOBS)
+"""Jobs from this wave on run after every namespace's earlier Jobs, by wave across namespaces."""
 
 
 class JobFailed(AssertionError):
@@ -83,11 +93,15 @@ class Cluster:
     def __init__(self, work: Path, fabric_bin: Path, fabric_config: Path, *,
                  kubectl: str,
                  image_files: Mapping[str, Path] | None = None,
-                 versions: Mapping[str, tuple[Path, Path]] | None = None) -> None:
+                 versions: Mapping[str, tuple[Path, Path]] | None = None,
+                 programs: Mapping[str, list[str]] | None = None) -> None:
         """``versions``: ``{"2.5": (bin, sampleconfig), ...}`` picked by a Fabric image's tag
         (``hyperledger/fabric-peer:2.5.16``); other images get ``fabric_bin``/``fabric_config``.
+        ``programs``: ``{image: argv}`` for Deployments of non-Fabric images (chaincode servers).
         """
         self.work = work
+        # Image reference -> the command that stands in for it (non-Fabric workloads).
+        self.programs = dict(programs or {})
         self.fabric_bin = fabric_bin
         self.versions = dict(versions or {})
         self.kubectl = kubectl
@@ -169,28 +183,38 @@ class Cluster:
             JobFailed: a Job failed (its output is in the message).
         """
         self.load(output)
-        runs = []
-        for namespace in self.order():
-            for sts in self.find(namespace, "StatefulSet"):
-                self._ensure_pod(namespace, sts)
+        runs: list[JobRun] = []
+        later: list[tuple[int, int, str, Manifest]] = []
+        for rank, namespace in enumerate(self.order()):
+            for workload in self.find(namespace, "StatefulSet") + self.find(namespace,
+                                                                             "Deployment"):
+                self._ensure_pod(namespace, workload)
             jobs = sorted(self.find(namespace, "Job"), key=lambda j: (
-                int(j["metadata"].get("annotations", {}).get(WAVE, "0")), j["metadata"]["name"]))
+                _wave(j), j["metadata"]["name"]))
             for job in jobs:
-                key = (namespace, job["metadata"]["name"])
-                if key in self.done:
-                    continue
-                run = self.run_job(job, env={"ATTEMPTS": str(attempts)}, timeout=timeout)
-                runs.append(run)
-                if run.returncode != 0:
-                    raise JobFailed(f"Job {namespace}/{run.name} failed:\n{run.output}")
-                self.done.add(key)
+                if _wave(job) >= CROSS_NAMESPACE_WAVE:
+                    later.append((_wave(job), rank, job["metadata"]["name"], job))
+                else:
+                    self._run_once(job, runs, attempts, timeout)
+        for *_, job in sorted(later, key=lambda entry: entry[:3]):
+            self._run_once(job, runs, attempts, timeout)
         return runs
+
+    def _run_once(self, job: Manifest, runs: list[JobRun], attempts: int,
+                  timeout: float) -> None:
+        key = (job["metadata"]["namespace"], job["metadata"]["name"])
+        if key in self.done:
+            return
+        run = self.run_job(job, env={"ATTEMPTS": str(attempts)}, timeout=timeout)
+        runs.append(run)
+        if run.returncode != 0:
+            raise JobFailed(f"Job {key[0]}/{run.name} failed:\n{run.output}")
+        self.done.add(key)
 
     def _ensure_pod(self, namespace: str, sts: Manifest) -> None:
         name = sts["metadata"]["name"]
         spec = sts["spec"]["template"]["spec"]
-        images = [c["image"] for c in spec["containers"]]
-        if not any(i.startswith(FABRIC_IMAGES) for i in images):
+        if not any(self._runs(c) for c in spec["containers"]):
             return  # CAs, Kafka, ZooKeeper: not part of the harness
         digest = hashlib.sha256(json.dumps([spec, self._inputs(namespace, spec)],
                                            sort_keys=True, default=str).encode()).hexdigest()
@@ -208,12 +232,19 @@ class Cluster:
             if proc.wait(timeout=60) != 0:
                 raise RuntimeError(f"init container {init['name']} of {namespace}/{name} failed")
         for container in spec["containers"]:
-            if container["image"].startswith(FABRIC_IMAGES):
-                pod.processes.append(self._launch(namespace, name, volumes, container, ip))
+            if self._runs(container):
+                pod.processes.append(self._launch(
+                    namespace, name, volumes, container, ip,
+                    command=self.programs.get(container["image"])))
         self.pods[(namespace, name)] = pod
         ports = [p["containerPort"] for c in spec["containers"]
-                 if c["image"].startswith(FABRIC_IMAGES) for p in c.get("ports", [])]
+                 if self._runs(c) for p in c.get("ports", [])]
         self._wait_ports(pod, ip, ports)
+
+    def _runs(self, container: Manifest) -> bool:
+        """Whether the harness runs this container: Fabric images, and images with a program."""
+        image = container["image"]
+        return bool(image.startswith(FABRIC_IMAGES) or image in self.programs)
 
     def _inputs(self, namespace: str, spec: Manifest) -> list[Any]:
         refs = sorted({(kind, name) for kind, name, _ in _sources(spec)})
@@ -388,6 +419,10 @@ class Cluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _wave(obj: Manifest) -> int:
+    return int(obj["metadata"].get("annotations", {}).get(WAVE, "0"))
 
 
 def _sources(spec: Manifest) -> Iterator[tuple[str, str, list[Manifest] | None]]:

@@ -181,6 +181,8 @@ def test_env_references_see_their_variables(name: str, built: Callable[[str], Bu
             checked += 1
             defined: set[str] = set()
             for variable in container.get("env", []):
+                # The API server refuses both (a patch's valueFrom over a base's value).
+                assert not {"value", "valueFrom"} <= set(variable), variable
                 for ref in _REFERENCE.findall(variable.get("value", "")):
                     assert ref in defined, (obj["metadata"]["name"], variable["name"], ref)
                 defined.add(variable["name"])

@@ -67,11 +67,14 @@ if [ "$INIT_REQUIRED" = true ]; then definition+=(--init-required); fi
 # The committed sequence of chaincode $1 on the channel (0: never committed). It takes an
 # argument because Kubernetes reads a one-word command substitution as a variable reference.
 committed() {
-  if ! out=$(peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" -O json 2>&1); then
-    case "$out" in
-      *"namespace $1 is not defined"*) echo 0; return 0 ;;
-    esac
-    echo "querycommitted failed on $CORE_PEER_ADDRESS: $out" >&2
+  if ! out=$(peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" -O json \
+      2> /tmp/querycommitted.err); then
+    if grep -q "namespace $1 is not defined" /tmp/querycommitted.err; then
+      echo 0
+      return 0
+    fi
+    echo "querycommitted failed on $CORE_PEER_ADDRESS:" >&2
+    cat /tmp/querycommitted.err >&2
     return 1
   fi
   printf '%s' "$out" | jq -r '.sequence // 0'

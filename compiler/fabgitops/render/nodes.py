@@ -208,7 +208,10 @@ def _builder_config(ctx: RenderInputs, org: Org, node: Node, secret: str,
     tls = ctx.material.identity(org, node.identity).tls
     config |= {"client_cert": tls.cert_pem.decode(), "client_key": tls.key_pem.decode()}
     data[BUILDER_CONFIG_KEY] = json.dumps(config, sort_keys=True).encode()
-    return secret_env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", secret, BUILDER_CONFIG_KEY)
+    # The base sets a literal value; a strategic merge keeps it next to valueFrom (which the API
+    # server refuses) unless the patch deletes it.
+    return {**secret_env("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG", secret, BUILDER_CONFIG_KEY),
+            "value": None}
 
 
 def orderer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node,
