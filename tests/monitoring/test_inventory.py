@@ -8,7 +8,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from fabgitops import monitoring
 from fabgitops.monitoring.inventory import KEYSTORE, RETIRED
-from tests.monitoring.support import compiled
+from tests.monitoring.support import compiled, settings
 
 
 def test_every_keystore_certificate_is_inventoried() -> None:
@@ -64,3 +64,19 @@ def test_the_scraper_certificate_is_a_client_of_every_operations_endpoint() -> N
     inventory = monitoring.certificates(network.plan.orgs, material.keystore)
     assert {c.node for c in inventory if c.kind == "tls" and "/monitoring/" in c.path} == {
         "prometheus"}
+
+
+def test_chaincode_server_certificates_are_alerted_on_without_monitoring_code() -> None:
+    """The kafka test network runs a chaincode server in Org1 and Org2: its TLS certificates,
+    stored by the chaincode stage, get expiry series like every other certificate."""
+    network = compiled("kafka")
+    chaincode = [c for c in monitoring.certificates(network.plan.orgs,
+                                                    network.material.keystore)
+                 if c.kind == "chaincode-tls"]
+    assert sorted((c.namespace, c.node) for c in chaincode) == [
+        ("org1", "asset_transfer"), ("org2", "asset_transfer")]
+    groups = monitoring.rule_groups(network.plan, network.material.keystore,
+                                    settings(network))
+    series = [r["labels"] for g in groups for r in g["rules"]
+              if r.get("record") == monitoring.CERT_EXPIRY]
+    assert sum(1 for labels in series if labels["kind"] == "chaincode-tls") == 2
