@@ -11,13 +11,15 @@ import yaml
 
 from fabgitops import cli
 from fabgitops.channel._pb import common, configtx, serialize
+from fabgitops.channel.authorize import ROLE_MEMBER, Signer
 from fabgitops.channel.history import read_history
-from fabgitops.channel.signing import signatures
+from fabgitops.channel.signing import KeyedSigner, signatures
 from fabgitops.channel.stage import admin_signers
 from fabgitops.errors import ExitCode
 from fabgitops.notes import Note
 from fabgitops.output.apply import read_tree
-from fabgitops.parties.signatures import signature_path, status
+from fabgitops.parties.signatures import detached_signature, signature_path, status
+from tests.e2e.support import counter_random
 from tests.parties.support import Party, _environ
 from tests.parties.test_parties import ALPHA, ORG2_EXTERNAL, ORG3_EXTERNAL, OTHER, own, step_one
 
@@ -151,3 +153,39 @@ def _sign(keyed: object, message: bytes) -> bytes:
     header = serialize(common.SignatureHeader(creator=keyed.signer.serialized, nonce=b"n" * 24))
     return serialize(configtx.ConfigSignature(signature_header=header,
                                               signature=keyed.sign(header + message)))
+
+
+def test_only_an_admin_of_a_channel_msp_signing_with_its_own_ca_counts(
+        two: tuple[Party, Party, Party]) -> None:
+    alpha, beta, gamma = two
+    alpha.write_config(alpha_config(THREE, org3=True))
+    alpha.compile()
+    tree = read_tree(alpha.root)
+    history = read_history("mychannel", tree)
+    assert history is not None
+    [update] = history.updates
+    beta_material = beta.material()
+    # Org2's peer is a member, not an admin.
+    peer = beta_material.identity("Org2", "peer0.org2").enrollment
+    peer_signer = KeyedSigner(Signer("Org2MSP", "peer0.org2", peer.cert_pem,
+                                     frozenset({ROLE_MEMBER})), peer.key_pem)
+    # Org3's admin is not yet in the channel; and claiming Org2MSP does not make it Org2's.
+    [org3_admin] = admin_signers(gamma.material_plan(), gamma.material().files)
+    impostor = KeyedSigner(Signer("Org2MSP", "Admin@org3", org3_admin.signer.cert_pem),
+                           org3_admin.key_pem)
+    rng = counter_random("sig")
+    files = {
+        f"{update.path.removesuffix('.tx')}.signatures/a.sig":
+            detached_signature(update, peer_signer, rng),
+        f"{update.path.removesuffix('.tx')}.signatures/b.sig":
+            detached_signature(update, org3_admin, rng),
+        f"{update.path.removesuffix('.tx')}.signatures/c.sig":
+            detached_signature(update, impostor, rng),
+    }
+    found = status(update, {**tree, **files})
+    assert not found.satisfied and found.has == ("Org1MSP",)
+    reasons = dict(found.rejected)
+    assert len(reasons) == 3
+    assert "is not an admin of Org2MSP" in reasons[min(files)]
+    assert reasons[sorted(files)[1]] == "Org3MSP is not an MSP of the channel"
+    assert reasons[max(files)] == "the certificate is not issued by Org2MSP's CA"

@@ -149,10 +149,13 @@ def status(update: Update, tree: Mapping[str, bytes]) -> Status:
             rejected.append((path, "not a ConfigSignature"))
             continue
         found = verify(detached, update_bytes, msps)
-        if isinstance(found, Signer):
-            signers.append(found)
-        else:
+        if isinstance(found, str):
             rejected.append((path, found))
+            continue
+        if ROLE_ADMIN not in found.roles:
+            rejected.append((path, f"{found.name} signed, but is not an admin of "
+                                   f"{found.msp_id}"))
+        signers.append(found)
     modified = configmap.delta(update.base, update.config_update)
     required = tuple(authorize.requirements(modified, update.base))
     root = update.base.channel_group

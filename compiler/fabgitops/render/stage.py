@@ -262,7 +262,8 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org,
             directories.append(orderer_dir(ctx, out, org, node, blocks))
     if cli and admin is not None:
         directories.append(cli_dir(ctx, out, org, admin))
-    if not system and admin is not None and plan.orderer_orgs and org is plan.orderer_orgs[0]:
+    if not system and admin is not None and org is next(  # this party's first orderer org
+            (o for o in plan.orderer_orgs if not o.external), None):
         resources += _channel_updates(ctx, out, org, admin.msp_volume)
     if system and peer_org and admin is not None and org.anchor_peers and channels:
         job = jobs.anchor_peers(plan, org, ctx.labels(org, "job", "fabric-tools",
