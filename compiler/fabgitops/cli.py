@@ -6,36 +6,30 @@ No logic lives here. Data goes to stdout, messages to stderr; every exit status 
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from fabgitops import __version__, channel, config_file, deliver, report, yamlio
-from fabgitops.chaincode.inspect import describe_package, is_package
-from fabgitops.crypto import expiring, expiring_in_keystore, export_crypto
-from fabgitops.deliver import GitOptions, Mode, Outcome
-from fabgitops.diffreport import DiffFormat, render_diff
+from fabgitops import __version__, report
 from fabgitops.errors import ConfigInvalid, ExitCode, FabgitopsError, Issue, Severity
-from fabgitops.gather import Environment, Request
-from fabgitops.importer import import_cryptogen
-from fabgitops.init import starter_files
-from fabgitops.init.templates import SCHEMA_PATH
-from fabgitops.init.write import write_starter
-from fabgitops.layout import CHANNELS_DIR, KEYSTORE_PREFIX
-from fabgitops.notes import Note, NoteKind
-from fabgitops.output.apply import read_tree
-from fabgitops.output.changes import Action
-from fabgitops.parties.commands import (
-    export_org_command,
-    sign_command,
-    verify_channel_command,
-)
-from fabgitops.parties.signatures import signature_issues
-from fabgitops.schema import schema_text
+
+if TYPE_CHECKING:
+    from fabgitops.config_file import LoadedConfig
+    from fabgitops.deliver import Outcome
+    from fabgitops.gather import Request
+    from fabgitops.notes import Note
+
+# Each command imports what it needs when it runs: `--help` and `validate` must start in a
+# blink, and the compile pipeline (protobuf, cryptography, git) costs about a second to import.
+DIFF_FORMATS = ("text", "markdown")
+"""``diffreport.DiffFormat``'s values (a test keeps them equal), known without importing it."""
 
 CONFIG_HELP = "The cluster-config file."
 DEFAULT_CONFIG = "cluster-config.yaml"
@@ -43,6 +37,53 @@ DEFAULT_CONFIG = "cluster-config.yaml"
 
 class _State:
     verbose = False
+
+
+_LAZY_COMMANDS = {
+    "export-org": ("fabgitops.parties.commands", "export_org_command"),
+    "verify-channel": ("fabgitops.parties.commands", "verify_channel_command"),
+    "sign": ("fabgitops.parties.commands", "sign_command"),
+}
+"""Commands defined in other modules, imported only when they run (their modules import the
+pipeline at the top)."""
+
+
+class _LazyGroup(click.Group):
+    """A group that imports the modules of :data:`_LAZY_COMMANDS` only to run one of them;
+    ``--help`` reads their one-line help from the module's source instead."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, name = _LAZY_COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = _help_stub(name) if name in _LAZY_COMMANDS else \
+                super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+
+
+def _help_stub(name: str) -> click.Command:
+    """A command carrying the docstring of a lazy command, read from its module's source."""
+    module, function = _LAZY_COMMANDS[name]
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    docs = [ast.get_docstring(node) for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == function]
+    return click.Command(name, help=docs[0] if docs else None)
 
 
 config_option = click.option(
@@ -58,7 +99,8 @@ def echo_issues(issues: Sequence[Issue], fmt: report.Format = report.Format.TEXT
     click.echo(report.render(issues, fmt), nl=False, err=fmt is report.Format.TEXT)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="fabgitops")
 @click.option("-v", "--verbose", is_flag=True, help="Show a traceback on internal errors.")
 def cli(verbose: bool) -> None:
@@ -85,26 +127,34 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
 
     Exits 0 when the file is valid (warnings are printed but allowed), 3 otherwise.
     """
+    from fabgitops import config_file
+
     output = report.Format(fmt)
     try:
         loaded = config_file.load(config_path)
     except ConfigInvalid as exc:
         echo_issues(exc.issues, output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
-    now = Environment.system().clock()
-    root = output_dir if output_dir is not None else loaded.path.parent
-    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir, now),
-                *signature_issues(loaded.plan, read_tree(root, roots=(f"{CHANNELS_DIR}/",)))]
+    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir),
+                *_signature_warnings(loaded, output_dir)]
     echo_issues(warnings, output)
     if output is report.Format.TEXT:
         click.echo(f"{config_path}: valid", err=True)
 
 
-def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None,
-                     now: datetime) -> list[Issue]:
+def _expiry_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+    from fabgitops.layout import KEYSTORE_PREFIX
+    from fabgitops.output.apply import read_tree
+
     root = output_dir if output_dir is not None else loaded.path.parent
     days = loaded.plan.keystore.expiry_warning_days
     keystore = read_tree(root, roots=(KEYSTORE_PREFIX,))
+    if not keystore:
+        return []  # nothing can expire, and cryptography need not be imported
+    from fabgitops.crypto.expiry import expiring_in_keystore
+    from fabgitops.gather import Environment
+
+    now = Environment.system().clock()
     soon = expiring_in_keystore(keystore, now=now, within_days=days)
     return [
         loaded.document.issue(("Keystore",), f"{item.path} ({item.common_name}) expires on "
@@ -114,9 +164,22 @@ def _expiry_warnings(loaded: config_file.LoadedConfig, output_dir: Path | None,
     ]
 
 
+def _signature_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+    if not any(org.external for org in loaded.plan.orgs):
+        return []  # only channels shared with other parties collect signatures
+    from fabgitops.layout import CHANNELS_DIR
+    from fabgitops.output.apply import read_tree
+    from fabgitops.parties.signatures import signature_issues
+
+    root = output_dir if output_dir is not None else loaded.path.parent
+    return signature_issues(loaded.plan, read_tree(root, roots=(f"{CHANNELS_DIR}/",)))
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of cluster-config.yaml."""
+    from fabgitops.schema import schema_text
+
     click.echo(schema_text(), nl=False)
 
 
@@ -145,6 +208,10 @@ def import_cryptogen_command(
     MSP IDs, anchor peers, org policies, consensus type, batch settings and channels come from
     configtx.yaml; notes on what changed go to stderr.
     """
+    from fabgitops import config_file, yamlio
+    from fabgitops.importer import import_cryptogen
+    from fabgitops.init.templates import SCHEMA_PATH
+
     ids = _channel_ids(channel_ids)
     imported = import_cryptogen(
         config_file.read_document(crypto_config),
@@ -170,6 +237,9 @@ def init_command(directory: Path, force: bool) -> None:
 
     Refuses to overwrite existing files (exit 5) unless --force is given.
     """
+    from fabgitops.init import starter_files
+    from fabgitops.init.write import write_starter
+
     for path in write_starter(directory, starter_files(), force=force):
         click.echo(f"wrote {path}", err=True)
     click.echo("Next: edit cluster-config.yaml, run `fabgitops validate`, and add the "
@@ -199,11 +269,15 @@ def compile_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def _request(config_path: Path, output: Path | None, seal_cert: Path | None,
              age_identity: Path | None, renew: bool) -> Request:
+    from fabgitops.gather import Request
+
     return Request(config_path, output, seal_cert, age_identity, renew)
 
 
 def _notes(notes: Sequence[Note]) -> None:
     """Print notes; routine creations only as a count unless -v."""
+    from fabgitops.notes import NoteKind
+
     created = sum(1 for n in notes if n.kind is NoteKind.CREATED)
     prefix = {NoteKind.CREATED: "note: ", NoteKind.INFO: "note: ", NoteKind.WARNING: "warning: "}
     for note in notes:
@@ -215,6 +289,8 @@ def _notes(notes: Sequence[Note]) -> None:
 
 
 def _report(outcome: Outcome) -> None:
+    from fabgitops.crypto import expiring
+
     compiled = outcome.compiled
     echo_issues(compiled.warnings)
     _notes(outcome.notes)
@@ -246,6 +322,11 @@ def compile_command(config_path: Path, output: Path | None, seal_cert: Path | No
     blocks, renders the Kustomize overlays with sealed secrets and the Argo CD / Flux objects,
     and writes the difference atomically.
     """
+    from fabgitops import deliver
+    from fabgitops.deliver import GitOptions, Mode
+    from fabgitops.gather import Environment
+    from fabgitops.output.changes import Action
+
     mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
     request = _request(config_path, output, seal_cert, age_identity, renew)
     git = GitOptions(commit=commit or push, push=push, init=git_init,
@@ -279,12 +360,17 @@ def compile_command(config_path: Path, output: Path | None, seal_cert: Path | No
 
 @cli.command("diff")
 @compile_options
-@click.option("--format", "fmt", type=click.Choice([f.value for f in DiffFormat]),
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS),
               default="text", show_default=True,
               help="text for terminals; markdown for a pull-request comment.")
 def diff_command(config_path: Path, output: Path | None, seal_cert: Path | None,
                  age_identity: Path | None, renew: bool, fmt: str) -> None:
     """Show what a compile would change, per org, kind and object (sealed values hidden)."""
+    from fabgitops import deliver
+    from fabgitops.deliver import Mode
+    from fabgitops.diffreport import DiffFormat, render_diff
+    from fabgitops.gather import Environment
+
     request = _request(config_path, output, seal_cert, age_identity, renew)
     outcome = deliver.run(request, Environment.system(), Mode.DRY_RUN)
     _report(outcome)
@@ -309,6 +395,10 @@ def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
     For the `peer` and `osnadmin` CLIs, and to compare with cryptogen's output. The keystore
     must be up to date with the config (run compile first): no key is ever created here.
     """
+    from fabgitops import deliver
+    from fabgitops.crypto import export_crypto
+    from fabgitops.gather import Environment, Request
+
     request = Request(config_path, repo, None, age_identity)
     prepared = deliver.read_material(request, Environment.system())
     _notes(prepared.material.notes)
@@ -324,17 +414,15 @@ def export_crypto_command(config_path: Path, target: Path, repo: Path | None,
 def inspect(artifact: Path, message_type: str | None) -> None:
     """Print a block or transaction as JSON, like `configtxlator proto_decode`, or list a
     chaincode package (.tar.gz): its package ID, files and connection.json."""
+    from fabgitops import channel
+    from fabgitops.chaincode.inspect import describe_package, is_package
+
     data = artifact.read_bytes()
     if message_type is None and is_package(data):
         click.echo(describe_package(data), nl=False)
         return
     decoded = channel.inspect(data, message_type)
     click.echo(channel.to_json(decoded), nl=False)
-
-
-cli.add_command(export_org_command)
-cli.add_command(verify_channel_command)
-cli.add_command(sign_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

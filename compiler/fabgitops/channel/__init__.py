@@ -9,22 +9,53 @@ Public API:
   ``proto_encode`` for blocks and envelopes.
 - :func:`validate_rule`: why configtxgen would reject a policy rule.
 - the output paths, from :mod:`fabgitops.channel.paths`.
+
+Names are loaded on first use (PEP 562 ``__getattr__``): validating a config imports the policy
+rule parser from here, and must not pay for protobuf and the artifact builders.
 """
 
-from fabgitops.channel.outputs import ChannelArtifacts, OrgArtifacts
-from fabgitops.channel.paths import (
-    SYSTEM_CHANNEL_BLOCK,
-    anchors_tx_path,
-    channel_dir,
-    channel_tx_path,
-    genesis_block_path,
-    readable_path,
-)
-from fabgitops.channel.policy import PolicyRuleError, validate_rule
-from fabgitops.channel.protolator import ArtifactDecodeError, encode, inspect, to_json
-from fabgitops.channel.stage import build_artifacts
-from fabgitops.layout import CHANNELS_DIR
-from fabgitops.ports import Clock, RandomBytes
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fabgitops.channel.outputs import ChannelArtifacts, OrgArtifacts
+    from fabgitops.channel.paths import (
+        SYSTEM_CHANNEL_BLOCK,
+        anchors_tx_path,
+        channel_dir,
+        channel_tx_path,
+        genesis_block_path,
+        readable_path,
+    )
+    from fabgitops.channel.policy_dsl import PolicyRuleError, validate_rule
+    from fabgitops.channel.protolator import ArtifactDecodeError, encode, inspect, to_json
+    from fabgitops.channel.stage import build_artifacts
+    from fabgitops.layout import CHANNELS_DIR
+    from fabgitops.ports import Clock, RandomBytes
+
+_HOME = {
+    **dict.fromkeys(("ChannelArtifacts", "OrgArtifacts"), "fabgitops.channel.outputs"),
+    **dict.fromkeys(("SYSTEM_CHANNEL_BLOCK", "anchors_tx_path", "channel_dir", "channel_tx_path",
+                     "genesis_block_path", "readable_path"), "fabgitops.channel.paths"),
+    **dict.fromkeys(("PolicyRuleError", "validate_rule"), "fabgitops.channel.policy_dsl"),
+    **dict.fromkeys(("ArtifactDecodeError", "encode", "inspect", "to_json"),
+                    "fabgitops.channel.protolator"),
+    "build_artifacts": "fabgitops.channel.stage",
+    "CHANNELS_DIR": "fabgitops.layout",
+    **dict.fromkeys(("Clock", "RandomBytes"), "fabgitops.ports"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHANNELS_DIR",

@@ -2,15 +2,44 @@
 
 Layers as in cryptogen (``csp`` -> ``ca`` -> ``msp`` -> ``cmd``): :mod:`.keys` -> :mod:`.ca`
 -> :mod:`.msp` -> :mod:`.stage` (with :mod:`.reconcile` for reuse against the keystore).
+
+Names are loaded on first use (PEP 562 ``__getattr__``), so ``validate`` can read certificate
+expiry (:mod:`.expiry`) without importing the whole stage.
 """
 
-from fabgitops.crypto.expiry import Expiring, expiring, expiring_in_keystore
-from fabgitops.crypto.export import export_crypto
-from fabgitops.crypto.keys import KeyGen, SystemKeyGen
-from fabgitops.crypto.material import CryptoMaterial
-from fabgitops.crypto.stage import credential_names, issue, system_clock
-from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
-from fabgitops.ports import Clock
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fabgitops.crypto.expiry import Expiring, expiring, expiring_in_keystore
+    from fabgitops.crypto.export import export_crypto
+    from fabgitops.crypto.keys import KeyGen, SystemKeyGen
+    from fabgitops.crypto.material import CryptoMaterial
+    from fabgitops.crypto.stage import credential_names, issue, system_clock
+    from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+    from fabgitops.ports import Clock
+
+_HOME = {
+    **dict.fromkeys(("Expiring", "expiring", "expiring_in_keystore"), "fabgitops.crypto.expiry"),
+    "export_crypto": "fabgitops.crypto.export",
+    **dict.fromkeys(("KeyGen", "SystemKeyGen"), "fabgitops.crypto.keys"),
+    "CryptoMaterial": "fabgitops.crypto.material",
+    **dict.fromkeys(("credential_names", "issue", "system_clock"), "fabgitops.crypto.stage"),
+    **dict.fromkeys(("CertKey", "IdentityMaterial", "OrgMaterial"), "fabgitops.crypto.values"),
+    "Clock": "fabgitops.ports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CertKey",

@@ -8,8 +8,7 @@ from collections.abc import Generator, Iterator, Mapping
 
 from fabgitops.chaincode.naming import object_name
 from fabgitops.chaincode.package import label_problem
-from fabgitops.channel._pb import Proto, msp_principal
-from fabgitops.channel.policy import PolicyRuleError, parse_signature
+from fabgitops.channel.policy_dsl import Gate, PolicyRuleError, gate_principals, parse_gates
 from fabgitops.errors import Issue
 from fabgitops.images import parse_image
 from fabgitops.model import Chaincode, ChaincodePolicy, Collection
@@ -131,32 +130,28 @@ def _signature(ctx: RuleContext, path: Path, rule: str, channel_msps: set[str], 
                or_only: bool) -> Iterator[Issue]:
     """Parse with the channel stage's parser; every principal's org must be on the channels."""
     try:
-        envelope = parse_signature(rule)
+        gates = parse_gates(rule)
     except PolicyRuleError as exc:
         yield ctx.error(path, f"invalid signature policy {rule!r}: {exc}")
         return
-    for identity in envelope.identities:
-        role = msp_principal.MSPRole.FromString(identity.principal)
-        if role.msp_identifier not in channel_msps:
-            yield ctx.error(path, f"{role.msp_identifier!r} in {rule!r} is not the MSP ID of an "
+    for principal in gate_principals(gates):
+        if principal.msp_id not in channel_msps:
+            yield ctx.error(path, f"{principal.msp_id!r} in {rule!r} is not the MSP ID of an "
                             f"org on the chaincode's channels ({', '.join(sorted(channel_msps))})")
     if or_only:
-        threshold = _not_or(envelope.rule)
+        threshold = _not_or(gates)
         if threshold is not None:
             yield ctx.error(path, f"a collection policy must be an OR of members (Fabric: "
                             f"'signature policy is not an OR concatenation, NOutOf "
                             f"{threshold}'): {rule!r}")
 
 
-def _not_or(rule: Proto) -> int | None:
+def _not_or(gate: Gate) -> int | None:
     """The first gate with a threshold other than 1 (scc.go validateSpOrConcat), or None."""
-    if not rule.HasField("n_out_of"):
-        return None
-    n_out_of = rule.n_out_of
-    if n_out_of.n != 1:
-        return int(n_out_of.n)
-    for sub in n_out_of.rules:
-        found = _not_or(sub)
+    if gate.threshold != 1:
+        return gate.threshold
+    for sub in gate.args:
+        found = _not_or(sub) if isinstance(sub, Gate) else None
         if found is not None:
             return found
     return None

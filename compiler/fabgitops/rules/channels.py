@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from fabgitops.channel.policy import PolicyRuleError, parse_implicit_meta, principals
+from fabgitops.channel.policy_dsl import PolicyRuleError, parse_implicit_meta_text, principals
 from fabgitops.errors import Issue
 from fabgitops.model import Policy, PolicyType
 from fabgitops.plan import SYSTEM_CHANNEL
@@ -71,7 +71,7 @@ def _policies(ctx: RuleContext, path: Path, policies: Mapping[str, Policy]) -> I
         where = (*path, name, "Rule")
         if policy.type is PolicyType.IMPLICIT_META:
             try:
-                parse_implicit_meta(policy.rule)
+                parse_implicit_meta_text(policy.rule)
             except PolicyRuleError as exc:
                 yield ctx.error(where, f"{policy.rule!r} is not an ImplicitMeta rule such as "
                                 f"'ANY Readers' or 'MAJORITY Admins': {exc}")
