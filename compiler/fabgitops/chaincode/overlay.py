@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from fabgitops.chaincode import jobs, workloads
 from fabgitops.chaincode.naming import object_name
 from fabgitops.chaincode.stage import Chaincodes, OrgChaincode
+from fabgitops.kustomize import kustomization
 from fabgitops.plan import Org
-from fabgitops.render.common import Manifest, kustomization, metadata
+from fabgitops.render.common import Manifest, metadata
 from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.identity import IdentityObjects, secret_annotations
 from fabgitops.render.jobs import binary_data

@@ -8,7 +8,7 @@ Fabric API: ``CHAINCODE_ID``, ``CHAINCODE_SERVER_ADDRESS``, ``CHAINCODE_TLS_DISA
 ``CHAINCODE_TLS_KEY``/``_CERT`` (file paths) and ``CHAINCODE_CLIENT_CA_CERT``.
 
 Pods carry ``role: chaincode``: the namespace's NetworkPolicy ``allow-chaincode`` admits only
-the namespace's peers (render/policies.py), and the default deny keeps everyone else out.
+the namespace's peers (render/namespace_objects.py), and the default deny keeps everyone else out.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
+from fabgitops.kustomize import kustomization
 from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.plan import Plan
 from fabgitops.tree import FileTree, manifest_file
@@ -72,14 +73,6 @@ PodDisruptionBudgets). A kind
 missing here fails the sync with "not permitted in project": keep it in step with the bases."""
 
 
-def _labels(plan: Plan, component: str | None = None) -> dict[str, str]:
-    labels = {"app.kubernetes.io/managed-by": "fabgitops",
-              "app.kubernetes.io/part-of": plan.network_name}
-    if component:
-        labels["app.kubernetes.io/component"] = component
-    return labels
-
-
 def app_project(plan: Plan, repo_url: str) -> dict[str, object]:
     """The project that confines every Application to the network's namespaces."""
     return {
@@ -88,7 +81,7 @@ def app_project(plan: Plan, repo_url: str) -> dict[str, object]:
         "metadata": {
             "name": plan.network_name,
             "namespace": NAMESPACE,
-            "labels": _labels(plan),
+            "labels": common.engine_labels(plan),
             "annotations": {ANNOTATION: str(int(PROJECT_WAVE))},
         },
         "spec": {
@@ -110,7 +103,7 @@ def application(plan: Plan, overlay: Overlay, repo_url: str) -> dict[str, object
         "metadata": {
             "name": common.object_name(plan.network_name, overlay.namespace),
             "namespace": NAMESPACE,
-            "labels": _labels(plan, overlay.component),
+            "labels": common.engine_labels(plan, overlay.component),
             "annotations": {ANNOTATION: str(int(overlay.wave)),
                             COMPARE_OPTIONS: "ServerSideDiff=true"},
             "finalizers": [FINALIZER],
@@ -160,6 +153,6 @@ def files(plan: Plan, repo_url: str) -> FileTree:
         out[f"{base}/application-{overlay.namespace}.yaml"] = manifest_file(
             application(plan, overlay, url))
     resources = [path.rsplit("/", 1)[1] for path in out]
-    out[f"{base}/kustomization.yaml"] = manifest_file(common.kustomization(resources),
+    out[f"{base}/kustomization.yaml"] = manifest_file(kustomization(resources),
                                                          comment=_usage(plan))
     return dict(sorted(out.items()))

@@ -23,7 +23,6 @@ MAX_LABEL_VALUE = 63
 ``kustomize.toolkit.fluxcd.io/name``) copy the object's name into a label value on everything
 they apply, so the names of Applications and Kustomizations must fit a label value."""
 
-KUSTOMIZATION_API = "kustomize.config.k8s.io/v1beta1"
 
 # git's scp-like syntax, ``user@host:path``; a "host" with a slash before the colon is a path.
 _SCP_LIKE = re.compile(r"^(?P<user>[^@/:]+@)?(?P<host>[^/:]+):(?P<path>(?!//).+)$")
@@ -169,6 +168,10 @@ def is_ssh(url: str) -> bool:
     return url.startswith("ssh://") or _scp_parts(url) is not None
 
 
-def kustomization(resources: list[str]) -> dict[str, object]:
-    """A plain kustomization.yaml that lists files in a fixed order."""
-    return {"apiVersion": KUSTOMIZATION_API, "kind": "Kustomization", "resources": resources}
+def engine_labels(plan: Plan, component: str | None = None) -> dict[str, str]:
+    """Labels of the Argo CD and Flux objects (``component``: the kind of overlay synced)."""
+    labels = {"app.kubernetes.io/managed-by": "fabgitops",
+              "app.kubernetes.io/part-of": plan.network_name}
+    if component:
+        labels["app.kubernetes.io/component"] = component
+    return labels

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
+from fabgitops.kustomize import kustomization
 from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.model import SecretsMode
 from fabgitops.plan import Plan
@@ -29,20 +30,13 @@ from fabgitops.tree import FileTree, manifest_file
 
 NAMESPACE = "flux-system"
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
-KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
+FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
+"""Flux's Kustomization object, which applies a directory (not Kustomize's file)."""
 SOPS_SECRET = "sops-age"
 SOURCE_INTERVAL = "1m"
 INTERVAL = "10m"
 RETRY_INTERVAL = "1m"
 TIMEOUT = "10m"
-
-
-def _labels(plan: Plan, component: str | None = None) -> dict[str, str]:
-    labels = {"app.kubernetes.io/managed-by": "fabgitops",
-              "app.kubernetes.io/part-of": plan.network_name}
-    if component:
-        labels["app.kubernetes.io/component"] = component
-    return labels
 
 
 def credentials_secret(plan: Plan) -> str:
@@ -63,12 +57,13 @@ def git_repository(plan: Plan, repo_url: str) -> dict[str, object]:
     return {
         "apiVersion": SOURCE_API,
         "kind": "GitRepository",
-        "metadata": {"name": plan.network_name, "namespace": NAMESPACE, "labels": _labels(plan)},
+        "metadata": {"name": plan.network_name, "namespace": NAMESPACE,
+                     "labels": common.engine_labels(plan)},
         "spec": spec,
     }
 
 
-def kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
+def flux_kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
     """The Kustomization that applies one overlay after the previous wave is Ready."""
     spec: dict[str, object] = {
         "interval": INTERVAL,
@@ -86,12 +81,12 @@ def kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
     if plan.secrets.mode is SecretsMode.SOPS:
         spec["decryption"] = {"provider": "sops", "secretRef": {"name": SOPS_SECRET}}
     return {
-        "apiVersion": KUSTOMIZE_API,
+        "apiVersion": FLUX_KUSTOMIZATION_API,
         "kind": "Kustomization",
         "metadata": {
             "name": common.object_name(plan.network_name, overlay.namespace),
             "namespace": NAMESPACE,
-            "labels": _labels(plan, overlay.component),
+            "labels": common.engine_labels(plan, overlay.component),
         },
         "spec": spec,
     }
@@ -130,9 +125,9 @@ def files(plan: Plan, repo_url: str) -> FileTree:
     out: FileTree = {f"{base}/gitrepository.yaml": manifest_file(repository)}
     for overlay in common.overlays(plan):
         out[f"{base}/kustomization-{overlay.namespace}.yaml"] = manifest_file(
-            kustomization(plan, overlay))
+            flux_kustomization(plan, overlay))
     resources = [path.rsplit("/", 1)[1] for path in out]
     url = common.flux_repo_url(repo_url)
-    out[f"{base}/kustomization.yaml"] = manifest_file(common.kustomization(resources),
+    out[f"{base}/kustomization.yaml"] = manifest_file(kustomization(resources),
                                                          comment=_usage(plan, url))
     return dict(sorted(out.items()))

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from fabgitops import gitops
 from fabgitops.gitops import argocd, common, flux
+from fabgitops.kustomize import kustomization
 from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.model import Cluster, GitOpsEngine
 from fabgitops.placement.clusters import org_cluster
@@ -73,7 +74,7 @@ def _argocd(plan: Plan, repo_url: str) -> FileTree:
              "overlay, each with its org's cluster as destination (register every cluster "
              "with `argocd cluster add` first).\nBootstrap once with `kubectl apply -k "
              f"{common.repo_path(plan.git_ops.path, base)}` in Argo CD's cluster.")
-    out[f"{base}/kustomization.yaml"] = manifest_file(common.kustomization(resources),
+    out[f"{base}/kustomization.yaml"] = manifest_file(kustomization(resources),
                                                       comment=usage)
     return dict(sorted(out.items()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fabgitops.keystore.credentials import ca_admin_credential
+from fabgitops.kustomize import kustomization
 from fabgitops.model import Component
 from fabgitops.plan import CA_PORT, Org
 from fabgitops.render.common import (
@@ -10,7 +11,6 @@ from fabgitops.render.common import (
     base_ref,
     config_map,
     env,
-    kustomization,
     node_labels,
     resources_override,
     secret_env,

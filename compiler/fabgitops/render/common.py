@@ -7,13 +7,13 @@ Everything here is a pure function from plan values to plain dicts (manifests) o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from fabgitops import yamlio
 from fabgitops.images import parse_image
+from fabgitops.kustomize import json_patch
 from fabgitops.layout import BASES_DIR, OVERLAYS_DIR
 from fabgitops.model import Component, ResourceRequirements
 from fabgitops.plan import Plan
@@ -22,7 +22,6 @@ from fabgitops.waves import ANNOTATION, Wave
 Manifest = dict[str, Any]
 
 MANAGED_BY = "fabgitops"
-KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 USER_PATCHES = "patches"
 """``overlays/<namespace>/patches/``: the user's Kustomize Component, never written here."""
 
@@ -125,31 +124,6 @@ def config_map(name: str, namespace: str, labels: Labels, *, data: Mapping[str, 
     if binary:
         manifest["binaryData"] = dict(binary)
     return manifest
-
-
-def kustomization(resources: Iterable[str], *, namespace: str | None = None,
-                  components: Iterable[str] = (), labels: Sequence[Manifest] = (),
-                  patches: Sequence[Manifest] = (), images: Sequence[Manifest] = (),
-                  ) -> Manifest:
-    """A ``kustomization.yaml`` (Kustomize v5 fields only: ``labels``, ``patches``)."""
-    out: Manifest = {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization",
-                     "resources": list(resources)}
-    if namespace:
-        out["namespace"] = namespace
-    if components := list(components):
-        out["components"] = components
-    if labels:
-        out["labels"] = list(labels)
-    if patches:
-        out["patches"] = list(patches)
-    if images:
-        out["images"] = list(images)
-    return out
-
-
-def json_patch(kind: str, name: str, operations: Sequence[Manifest]) -> Manifest:
-    """A JSON 6902 patch entry of ``patches`` for one object of a base."""
-    return {"target": {"kind": kind, "name": name}, "patch": yamlio.dump(list(operations))}
 
 
 def rename(kind: str, base_name: str, new_name: str) -> Manifest:

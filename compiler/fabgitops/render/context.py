@@ -10,7 +10,7 @@ from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.model import Expose
 from fabgitops.plan import Org, Plan, Source
-from fabgitops.render.common import Labels
+from fabgitops.render.common import USER_PATCHES, Labels
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree
 
@@ -46,6 +46,12 @@ class RenderInputs:
         namespace = org if isinstance(org, str) else org.namespace
         return Labels(self.plan.network_name, namespace, role, name, instance, node_label)
 
+    def user_components(self, overlay: str) -> list[str]:
+        """``[patches]`` when the user wrote ``<overlay>/patches/kustomization.yaml``, the
+        Component an overlay's kustomization then includes; else none."""
+        return [USER_PATCHES] if f"{overlay}/{USER_PATCHES}/kustomization.yaml" in \
+            self.user_paths else []
+
     def credential(self, name: str) -> bytes:
         """A generated credential (CA admin or CouchDB password).
 
@@ -73,6 +79,12 @@ class Collector:
         if path in self.files:
             raise ValueError(f"render produced {path} twice")
         self.files[path] = content
+
+    def files_of(self, directory: str, files: Mapping[str, bytes]) -> list[str]:
+        """Add files of one directory by name; return the names (kustomization resources)."""
+        for name, content in files.items():
+            self.file(f"{directory}/{name}", content)
+        return list(files)
 
     def secret(self, secret: PlainSecret) -> None:
         """Add a Secret for the seal stage (written at ``secret.path``)."""

@@ -8,24 +8,22 @@ message.max.bytes), brokers advertise the names the channel config lists (plan.k
 
 from __future__ import annotations
 
+from fabgitops.kustomize import json_patch, kustomization
 from fabgitops.model import Component
 from fabgitops.plan import KafkaCluster, Plan
-from fabgitops.render import policies
 from fabgitops.render.common import (
-    USER_PATCHES,
     Labels,
     Manifest,
     base_ref,
     env,
     image_entries,
-    json_patch,
-    kustomization,
     node_labels,
     overlay_dir,
     resources_override,
     storage_patch,
 )
 from fabgitops.render.context import Collector, RenderInputs
+from fabgitops.render.namespace_objects import kafka_network_policies, namespace_files
 from fabgitops.tree import manifest_file
 
 MESSAGE_MARGIN = 1024 * 1024
@@ -89,16 +87,10 @@ def kafka_overlay(ctx: RenderInputs, out: Collector, kafka: KafkaCluster) -> Non
     namespace = kafka.namespace
     root = overlay_dir(namespace)
     labels = ctx.labels(namespace, "kafka", "kafka", namespace)
-    out.file(f"{root}/{policies.NAMESPACE}", manifest_file(policies.namespace(namespace, labels)))
-    resources = [policies.NAMESPACE]
-    if plan.kubernetes.network_policies:
-        orderers = [o.namespace for o in plan.orderer_orgs]
-        out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*
-            policies.kafka_network_policies(namespace, labels, orderers)))
-        resources.append(policies.NETWORK_POLICIES)
-    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
-        policies.disruption_budgets(namespace, labels, ["kafka", "zookeeper"])))
-    resources.append(policies.DISRUPTION_BUDGETS)
+    policies = kafka_network_policies(namespace, labels, [o.namespace for o in plan.orderer_orgs]
+                                      ) if plan.kubernetes.network_policies else []
+    resources = out.files_of(root, namespace_files(
+        namespace, labels, network_policies=policies, budget_roles=["kafka", "zookeeper"]))
     storage = plan.kubernetes.storage
     resources.append(_component_dir(
         out, root, "zookeeper", ctx.labels(namespace, "zookeeper", "zookeeper", "zookeeper"),
@@ -106,8 +98,6 @@ def kafka_overlay(ctx: RenderInputs, out: Collector, kafka: KafkaCluster) -> Non
     resources.append(_component_dir(
         out, root, "kafka", ctx.labels(namespace, "kafka", "kafka", "kafka"),
         _kafka(plan, kafka), storage_patch(plan, storage.kafka)))
-    components = [USER_PATCHES] if f"{root}/{USER_PATCHES}/kustomization.yaml" in \
-        ctx.user_paths else []
-    document = kustomization(resources, namespace=namespace, components=components,
+    document = kustomization(resources, namespace=namespace, components=ctx.user_components(root),
                              images=image_entries(plan, ["kafka", "zoo_keeper"]))
     out.file(f"{root}/kustomization.yaml", manifest_file(document))

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fabgitops.keystore.credentials import couchdb_credential
+from fabgitops.kustomize import json_patch, kustomization
 from fabgitops.model import Component, FabricVersion, StateDatabase
 from fabgitops.monitoring import operations
 from fabgitops.placement.exposure import cluster_exposure
@@ -25,8 +26,6 @@ from fabgitops.render.common import (
     Manifest,
     base_ref,
     env,
-    json_patch,
-    kustomization,
     node_labels,
     rename,
     resources_override,

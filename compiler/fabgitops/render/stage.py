@@ -39,11 +39,12 @@ from fabgitops.chaincode.stage import Chaincodes
 from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
+from fabgitops.kustomize import kustomization
 from fabgitops.model import StateDatabase
 from fabgitops.parties.signatures import gate
 from fabgitops.placement.exposure import policy_sources
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
-from fabgitops.render import channel_updates, jobs, policies
+from fabgitops.render import channel_updates, jobs
 from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
 from fabgitops.render.common import (
     USER_PATCHES,
@@ -51,13 +52,13 @@ from fabgitops.render.common import (
     Manifest,
     config_map,
     image_entries,
-    kustomization,
     metadata,
     overlay_dir,
 )
 from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.identity import secret_annotations
 from fabgitops.render.kafka import kafka_overlay
+from fabgitops.render.namespace_objects import namespace_files, network_policies
 from fabgitops.render.nodes import orderer_dir, peer_dir
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree, manifest_file
@@ -180,19 +181,17 @@ def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
 
 def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]:
     plan = ctx.plan
-    root = overlay_dir(org.namespace)
     labels = ctx.labels(org, "org", "fabric-org", org.namespace)
-    out.file(f"{root}/{policies.NAMESPACE}",
-             manifest_file(policies.namespace(org.namespace, labels)))
-    resources = [policies.NAMESPACE]
+    policies: list[Manifest] = []
     if plan.kubernetes.network_policies:
         fabric, exposed = policy_sources(plan, org, ctx.fabric_namespaces,
                                          plan.kubernetes.expose.value != "ClusterIP")
-        out.file(f"{root}/{policies.NETWORK_POLICIES}", manifest_file(*policies.network_policies(
-            org.namespace, labels, fabric=fabric, roles={"ca", org.kind.value},
-            exposed=exposed,
-            scrapers=plan.monitoring.namespace if plan.monitoring else None)))
-        resources.append(policies.NETWORK_POLICIES)
+        policies = network_policies(
+            org.namespace, labels, fabric=fabric, roles={"ca", org.kind.value}, exposed=exposed,
+            scrapers=plan.monitoring.namespace if plan.monitoring else None)
+    root = overlay_dir(org.namespace)
+    resources = out.files_of(root, namespace_files(
+        org.namespace, labels, network_policies=policies, budget_roles=[org.kind.value]))
     if plan.monitoring is not None:
         objects = monitoring.org_objects(plan, org, ctx.material.keystore, plan.monitoring,
                                          metadata("", org.namespace, ctx.labels(
@@ -204,9 +203,6 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
             out.file(f"{root}/{monitoring.OVERLAY_FILE}", manifest_file(*objects))
             resources.append(monitoring.OVERLAY_FILE)
         resources += _scraper_secret(ctx, out, org, labels)
-    out.file(f"{root}/{policies.DISRUPTION_BUDGETS}", manifest_file(*
-        policies.disruption_budgets(org.namespace, labels, [org.kind.value])))
-    resources.append(policies.DISRUPTION_BUDGETS)
     return resources
 
 
@@ -273,8 +269,7 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org,
         resources.append(ANCHOR_JOB)
     directories += chaincode_dirs(ctx, out, org, chaincodes, admin)
     resources += sorted(directories)
-    components = [USER_PATCHES] if f"{root}/{USER_PATCHES}/kustomization.yaml" in \
-        ctx.user_paths else []
-    document = kustomization(resources, namespace=org.namespace, components=components,
+    document = kustomization(resources, namespace=org.namespace,
+                             components=ctx.user_components(root),
                              images=image_entries(plan, _images(plan, org)))
     out.file(f"{root}/kustomization.yaml", manifest_file(document))

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fabgitops.render.common import Labels, Manifest, metadata
+from fabgitops.tree import manifest_file
 from fabgitops.waves import Wave
 
 NETWORK_POLICIES = "network-policies.yaml"
@@ -29,7 +30,19 @@ DISRUPTION_BUDGETS = "pod-disruption-budgets.yaml"
 NAMESPACE = "namespace.yaml"
 
 
-def namespace(name: str, labels: Labels) -> Manifest:
+def namespace_files(namespace: str, labels: Labels, *, network_policies: Sequence[Manifest],
+                    budget_roles: Sequence[str]) -> dict[str, bytes]:
+    """The files of an overlay's namespace-level objects, by file name in resource order: the
+    Namespace, the NetworkPolicies (none when disabled), a PodDisruptionBudget per role."""
+    files = {NAMESPACE: manifest_file(namespace_object(namespace, labels))}
+    if network_policies:
+        files[NETWORK_POLICIES] = manifest_file(*network_policies)
+    files[DISRUPTION_BUDGETS] = manifest_file(*disruption_budgets(namespace, labels,
+                                                                   budget_roles))
+    return files
+
+
+def namespace_object(name: str, labels: Labels) -> Manifest:
     """The Namespace, enforcing the "restricted" Pod Security Standard (every pod complies)."""
     meta = metadata(name, name, labels, Wave.NAMESPACE)
     del meta["namespace"]
