@@ -29,10 +29,11 @@ _RESOLVER = yaml.resolver.Resolver()
 # Plain scalars: no indicator at the start, nothing that starts a comment, a mapping value,
 # an alias, a tag, a flow collection or a quoted scalar anywhere.
 _PLAIN = re.compile(r"(?:[A-Za-z0-9_./(=+$^~\\]|-(?=[^ ]))[^\"'#&*!|>%@`\[\]{},\t\n\r]*")
-# What go-yaml v2 (Kubernetes, Kustomize) or a YAML 1.2 reader could read as a non-string.
+# What go-yaml (Kubernetes, Kustomize, sops) or a YAML 1.2 reader could read as a non-string;
+# go-yaml parses integers with Go's strconv, which also takes the upper-case prefixes 0O 0X 0B.
 _AMBIGUOUS = re.compile(
     r"""(?:y|Y|n|N|~|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-        |0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?
+        |0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?
         |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)""",
     re.X,
 )

@@ -15,7 +15,8 @@ from fabgitops.yamlemit import emit, emit_manifest, scalar
 from tests.conftest import tool
 
 TRICKY = ["y", "n", "yes", "No", "on", "OFF", "true", "null", "~", "", " ", "  lead", "trail ",
-          "1", "1.5", "0o17", "0x1F", "0b101", "1e3", "012", ".inf", "-.INF", ".nan", "1_000",
+          "1", "1.5", "0o17", "0x1F", "0b101", "0O17", "0X1F", "0B101", "0O0", "1e3", "012",
+          ".inf", "-.INF", ".nan", "1_000",
           "12:30", "1:20:30", "2024-01-01", "2024-01-01T10:00:00Z", "=", "<<", "a: b", "a:",
           "x #y", "#x", "-", "- x", "?", "? x", ":x", "!tag", "&a", "*a", "|", ">", "%x", "@x",
           "`x", "'q'", '"q"', "[x]", "{x}", "a,b", "tab\there", "ünïcode", "emoji 🚀",
