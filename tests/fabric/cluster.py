@@ -186,8 +186,10 @@ class Cluster:
         runs: list[JobRun] = []
         later: list[tuple[int, int, str, Manifest]] = []
         for rank, namespace in enumerate(self.order()):
-            for workload in self.find(namespace, "StatefulSet") + self.find(namespace,
-                                                                             "Deployment"):
+            # Deployments only with a program (a chaincode server), never the fabric-tools CLI.
+            programs = [d for d in self.find(namespace, "Deployment") if any(
+                c["image"] in self.programs for c in d["spec"]["template"]["spec"]["containers"])]
+            for workload in self.find(namespace, "StatefulSet") + programs:
                 self._ensure_pod(namespace, workload)
             jobs = sorted(self.find(namespace, "Job"), key=lambda j: (
                 _wave(j), j["metadata"]["name"]))
