@@ -300,6 +300,25 @@ def _report(outcome: Outcome) -> None:
                    f"{item.not_after:%Y-%m-%d}; run compile --renew", err=True)
 
 
+def _nothing_changed(config_path: Path, output: Path | None, seal_cert: Path | None,
+                     age_identity: Path | None) -> bool:
+    """Whether the record of the last quiet write says a compile would change nothing
+    (``output.fingerprint``): answered without validating, decrypting or rendering."""
+    import os
+    import time
+
+    from fabgitops.output import fingerprint
+
+    root = output if output is not None else config_path.parent
+    environ, home = dict(os.environ), Path.home()
+    record = fingerprint.read_record(fingerprint.cache_file(environ, home, root))
+    if record is None:
+        return False
+    key = fingerprint.RequestKey(config_path, root, seal_cert, age_identity)
+    request = fingerprint.request_digest(key, environ, home)
+    return fingerprint.is_current(record, root, request, time.time())
+
+
 @cli.command("compile")
 @compile_options
 @click.option("--check", is_flag=True,
@@ -322,6 +341,16 @@ def compile_command(config_path: Path, output: Path | None, seal_cert: Path | No
     blocks, renders the Kustomize overlays with sealed secrets and the Argo CD / Flux objects,
     and writes the difference atomically.
     """
+    if not (commit or push or git_init or renew) \
+            and _nothing_changed(config_path, output, seal_cert, age_identity):
+        # Exactly what the full path prints when it finds nothing to change.
+        if check:
+            click.echo("The output is up to date.", err=True)
+            return
+        root = output if output is not None else config_path.parent
+        verb = "would change" if dry_run else "changed"
+        click.echo(f"{root}: 0 file(s) {verb} (0 add, 0 change, 0 remove)", err=True)
+        return
     from fabgitops import deliver
     from fabgitops.deliver import GitOptions, Mode
     from fabgitops.gather import Environment

@@ -7,7 +7,9 @@ this order, under one lock: a crash at any point leaves the previous tree or the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from fabgitops.gather import Environment, Request, gather
 from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
 from fabgitops.layout import JOURNAL, STATE_DIR, is_keystore
 from fabgitops.model import SecretsMode
-from fabgitops.notes import Note
+from fabgitops.notes import Note, NoteKind
+from fabgitops.output import fingerprint
 from fabgitops.output.apply import apply, recover
 from fabgitops.output.lock import locked, reading
 from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
@@ -91,8 +94,56 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
                 config = compiled.plan.git_ops
                 vcs.push(repository, config.remote, config.branch)
         notes = (identity_note, *compiled.notes) if identity_note else compiled.notes
+        _remember(request, env, compiled, notes)
         return Outcome(compiled, recovered, True, sha, git.push and repository is not None,
                        notes)
+
+
+def request_digest(request: Request, env: Environment) -> str:
+    """The no-op fingerprint's key for ``request`` in ``env`` (see ``output.fingerprint``)."""
+    key = fingerprint.RequestKey(request.config_path, request.root, request.seal_cert,
+                                 request.age_identity)
+    return fingerprint.request_digest(key, env.environ, env.home)
+
+
+def _remember(request: Request, env: Environment, compiled: Compiled,
+              notes: Sequence[Note]) -> None:
+    """After a quiet write, record what it read and wrote: the next compile with the same
+    inputs answers from the record (``output.fingerprint``); after a noisy one, forget it."""
+    where = fingerprint.cache_file(env.environ, env.home, request.root)
+    until = _quiet_until(request, compiled, notes, env.clock())
+    if until is None:
+        fingerprint.forget(where)
+        return
+    inputs = compiled.inputs
+    files = {str(request.config_path): inputs.loaded.raw}
+    certificate = inputs.seal_certificate
+    if certificate is not None and certificate.path is not None:
+        files[str(certificate.path)] = certificate.pem
+    record = fingerprint.snapshot(request.root, request_digest(request, env), files,
+                                  compiled.tree, until)
+    fingerprint.write_record(where, record)
+
+
+def _quiet_until(request: Request, compiled: Compiled, notes: Sequence[Note],
+                 now: datetime) -> int | None:
+    """Until when a compile of the same inputs would print nothing but "0 changed" (Unix
+    seconds), or None when it may say more or read inputs the fingerprint does not cover."""
+    inputs = compiled.inputs
+    if request.renew or inputs.remote_url is not None or compiled.warnings \
+            or any(note.kind is NoteKind.WARNING for note in notes) \
+            or any(org.bundle is not None for org in compiled.plan.orgs):
+        return None
+    certificate = inputs.seal_certificate
+    if certificate is not None and certificate.path is None:
+        return None
+    expiries = [pair.certificate.not_valid_after_utc
+                for _, pair in compiled.material.certificates()]
+    if not expiries:
+        return None
+    # The CLI warns once a certificate's NotAfter is within the warning window.
+    until = min(expiries) - timedelta(days=compiled.plan.keystore.expiry_warning_days)
+    return int(until.timestamp()) if until > now else None
 
 
 def _compile(request: Request, env: Environment) -> Compiled:

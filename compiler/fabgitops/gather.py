@@ -78,6 +78,8 @@ class SealCertificateFile:
     pem: bytes
     source: str
     """How messages name it: ``the sealing certificate <path>``."""
+    path: Path | None = None
+    """The file it was read from (the no-op fingerprint hashes it again)."""
 
 
 @dataclass(frozen=True)
@@ -148,4 +150,4 @@ def _seal_certificate(request: Request, plan: Plan) -> SealCertificateFile:
     except OSError as exc:
         raise EnvironmentProblem(f"cannot read the sealing certificate {path}: "
                                  f"{exc.strerror}") from None
-    return SealCertificateFile(pem, f"the sealing certificate {path}")
+    return SealCertificateFile(pem, f"the sealing certificate {path}", path)
