@@ -41,3 +41,9 @@ def _walk(node: Traversable, prefix: str) -> FileTree:
 def bases_tree() -> FileTree:
     """Every base file keyed by its output path (``bases/peer/kustomization.yaml``, ...)."""
     return dict(sorted(_walk(_root(), BASES_DIR).items()))
+
+
+def job_scripts() -> FileTree:
+    """The files of ``bases/jobs`` as shipped: the Jobs' scripts and the generator that makes
+    them a ConfigMap (a Job's name hashes them all)."""
+    return {p: c for p, c in bases_tree().items() if p.startswith(f"{BASES_DIR}/jobs/")}

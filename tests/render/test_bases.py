@@ -15,8 +15,9 @@ from tests.conftest import REPO, kustomize
 from tests.render.conftest import Built
 
 BASES = REPO / "bases"
-COMPONENTS = ("ca", "cli", "couchdb", "kafka", "orderer", "peer", "zookeeper")
-WAVES = {"ca": Wave.CA, "cli": Wave.PEER, "kafka": Wave.KAFKA, "orderer": Wave.ORDERER,
+COMPONENTS = ("ca", "cli", "couchdb", "jobs", "kafka", "orderer", "peer", "zookeeper")
+WAVES = {"ca": Wave.CA, "cli": Wave.PEER, "jobs": Wave.CONFIG, "kafka": Wave.KAFKA,
+         "orderer": Wave.ORDERER,
          "peer": Wave.PEER, "zookeeper": Wave.KAFKA}
 
 
@@ -43,7 +44,7 @@ def test_each_base_builds_alone() -> None:
         assert objects, component
         for obj in objects:
             assert obj["metadata"]["annotations"][ANNOTATION] == str(int(wave)), component
-            spec = obj["spec"].get("template", {}).get("spec")
+            spec = obj.get("spec", {}).get("template", {}).get("spec")
             if spec is None:
                 continue
             for container in [*spec.get("initContainers", []), *spec["containers"]]:

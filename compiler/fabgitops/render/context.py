@@ -91,6 +91,10 @@ class Collector:
         self.claim(secret.namespace, "Secret", secret.name, secret.path)
         self.secrets.append(secret)
 
+    def holds(self, namespace: str, kind: str) -> bool:
+        """Whether an object of ``kind`` was claimed in ``namespace``."""
+        return any(n == namespace and k == kind for n, k, _ in self._owners)
+
     def claim(self, namespace: str, kind: str, name: str, owner: str) -> None:
         """Record an object name (``kind`` "directory": a directory of the org's overlay).
 

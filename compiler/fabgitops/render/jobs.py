@@ -17,6 +17,13 @@ Every Job retries in a bounded loop (the nodes may not be up yet), then fails an
 ``backoffLimit``; it carries only the admin material its commands need. Its name ends in a hash
 of its content and inputs: a changed Job is a new object (Jobs are immutable) and the old one is
 pruned by Argo CD or Flux.
+
+The scripts live once, in the hand-written base ``bases/jobs``: its configMapGenerator makes the
+ConfigMap ``job-scripts-<content hash>`` in every org namespace that runs Jobs (through the
+overlay directory ``job-scripts/``), and each Job runs ``bash <mount>/<script>`` from it.
+Kustomize renames the Jobs' reference along with the ConfigMap, and every Job name hashes the
+scripts too: a changed script is a new ConfigMap and new Jobs. To add a Job script: put the file
+in ``bases/jobs`` and in its generator's ``files``, then call :func:`job` with its file name.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import base64
 from collections.abc import Mapping, Sequence
 
 from fabgitops import yamlio
+from fabgitops.kustomize import kustomization
 from fabgitops.plan import Node, Org, Plan
 from fabgitops.render.common import (
     Labels,
@@ -36,6 +44,8 @@ from fabgitops.render.common import (
     short_hash,
 )
 from fabgitops.render.identity import projected
+from fabgitops.shipped_bases import job_scripts
+from fabgitops.tree import manifest_file
 from fabgitops.waves import Wave
 
 BLOCKS = "/var/hyperledger/channels"
@@ -45,109 +55,12 @@ TLS_ROOTS_MOUNT = "/etc/hyperledger/tls-roots"
 ATTEMPTS = "30"
 """Attempts per pod, 10 s apart; ``backoffLimit`` more pods follow with growing back-off."""
 BACKOFF_LIMIT = 4
+SCRIPTS = "job-scripts"
+"""The scripts' ConfigMap (before Kustomize's hash suffix) and its overlay directory."""
+SCRIPTS_MOUNT = "/etc/hyperledger/scripts"
+SCRIPTS_BASE = "bases/jobs"
 MAX_NAME = 63
 """Job names end up in the ``job-name`` label of their pods: at most 63 characters."""
-
-_RETRY = """
-for attempt in $(seq 1 "$ATTEMPTS"); do
-  if run; then exit 0; fi
-  echo "attempt $attempt of $ATTEMPTS failed; retrying in 10s"
-  sleep 10
-done
-exit 1
-"""
-
-ORDERER_JOIN = """set -u
-osn() {
-  osnadmin "$@" -o "$ADMIN_ADDRESS" --ca-file "$ADMIN_TLS/ca.crt" \\
-    --client-cert "$ADMIN_TLS/client.crt" --client-key "$ADMIN_TLS/client.key"
-}
-run() {
-  for channel in $CHANNELS; do
-    out=$(osn channel list --channelID "$channel") || return 1
-    case "$out" in
-      "Status: 200"*) echo "$ADMIN_ADDRESS is a member of $channel"; continue ;;
-      "Status: 404"*) ;;
-      *) echo "$out"; return 1 ;;
-    esac
-    block="$BLOCKS/$channel/genesis.block"
-    out=$(osn channel join --channelID "$channel" --config-block "$block") || return 1
-    echo "$out"
-    case "$out" in "Status: 201"*|"Status: 405"*) ;; *) return 1 ;; esac
-  done
-}
-""" + _RETRY
-
-PEER_JOIN = """set -u
-run() {
-  joined=$(peer channel list) || return 1
-  for channel in $CHANNELS; do
-    if printf '%s\\n' "$joined" | grep -qx "$channel"; then
-      echo "$CORE_PEER_ADDRESS has joined $channel"
-      continue
-    fi
-    peer channel join -b "$BLOCKS/$channel/genesis.block" || return 1
-  done
-}
-""" + _RETRY
-
-_FETCH_OR_CREATE = """
-block() {
-  for orderer in $ORDERERS; do
-    peer channel fetch 0 "/tmp/$1.block" -c "$1" -o "$orderer" --tls --cafile "$ORDERER_CA" \\
-      && return 0
-  done
-  for orderer in $ORDERERS; do
-    peer channel create -c "$1" -f "$BLOCKS/$1/channel.tx" -o "$orderer" --tls \\
-      --cafile "$ORDERER_CA" --outputBlock "/tmp/$1.block" && return 0
-  done
-  return 1
-}
-"""
-
-PEER_JOIN_SYSTEM_CHANNEL = "set -u\n" + _FETCH_OR_CREATE + """
-run() {
-  joined=$(peer channel list) || return 1
-  for channel in $CHANNELS; do
-    if printf '%s\\n' "$joined" | grep -qx "$channel"; then
-      echo "$CORE_PEER_ADDRESS has joined $channel"
-      continue
-    fi
-    block "$channel" || return 1
-    peer channel join -b "/tmp/$channel.block" || return 1
-  done
-}
-""" + _RETRY
-
-_ANCHORS_FILTER = (".data.data[0].payload.data.config.channel_group.groups.Application"
-                   ".groups[$org].values.AnchorPeers.value.anchor_peers | length > 0")
-ANCHOR_PEERS = "set -u\n" + _FETCH_OR_CREATE + """
-# The org's AnchorPeers value in the channel config (configtxlator's JSON of a config block).
-ANCHORS='""" + _ANCHORS_FILTER + """'
-anchored() {
-  peer channel fetch config /tmp/config.block -c "$1" -o "$2" --tls --cafile "$ORDERER_CA" \\
-    || return 2
-  configtxlator proto_decode --input /tmp/config.block --type common.Block \\
-    --output /tmp/config.json || return 2
-  jq -e --arg org "$ORG_NAME" "$ANCHORS" /tmp/config.json > /dev/null
-}
-run() {
-  for channel in $CHANNELS; do
-    block "$channel" || return 1
-    ok=no
-    for orderer in $ORDERERS; do
-      anchored "$channel" "$orderer"
-      case $? in
-        0) echo "anchor peers of $ORG_NAME are set on $channel"; ok=yes; break ;;
-        1) peer channel update -c "$channel" -f "$BLOCKS/$channel/anchors.tx" -o "$orderer" \\
-             --tls --cafile "$ORDERER_CA" && { ok=yes; break; } ;;
-      esac
-    done
-    [ "$ok" = yes ] || return 1
-  done
-}
-""" + _RETRY
-
 
 def channel_config_map(channel: str) -> str:
     """The ConfigMap holding a channel's artifacts in an org's namespace."""
@@ -192,8 +105,14 @@ def job(
     inputs: Sequence[bytes],
     wave: Wave = Wave.CHANNEL_JOBS,
 ) -> Manifest:
-    """A bootstrap Job named ``<name>-<hash>`` (hash of the Job and of ``inputs``, the bytes of
-    the ConfigMaps it reads)."""
+    """A Job named ``<name>-<hash>`` that runs ``script`` (a file of ``bases/jobs``).
+
+    The hash covers the Job, every script of the base (the ConfigMap name Kustomize gives
+    them) and ``inputs``, the bytes of the ConfigMaps the Job reads.
+    """
+    scripts = job_scripts()
+    if f"{SCRIPTS_BASE}/{script}" not in scripts:
+        raise ValueError(f"{script} is not a script of {SCRIPTS_BASE}")
     spec: Manifest = {
         "backoffLimit": BACKOFF_LIMIT,
         "template": {
@@ -206,19 +125,22 @@ def job(
                 "containers": [{
                     "name": "channel",
                     "image": plan.images["tools"],
-                    "command": ["bash", "-c", script],
+                    "command": ["bash", f"{SCRIPTS_MOUNT}/{script}"],
                     "env": [env("HOME", "/tmp"), env("ATTEMPTS", ATTEMPTS),
                             env("BLOCKS", BLOCKS), *environment],
                     "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
                                   "limits": {"memory": "256Mi"}},
                     "securityContext": restricted(),
-                    "volumeMounts": [*mounts, {"name": "tmp", "mountPath": "/tmp"}],
+                    "volumeMounts": [
+                        *mounts, {"name": "scripts", "mountPath": SCRIPTS_MOUNT, "readOnly": True},
+                        {"name": "tmp", "mountPath": "/tmp"}],
                 }],
-                "volumes": [*volumes, {"name": "tmp", "emptyDir": {}}],
+                "volumes": [*volumes, {"name": "scripts", "configMap": {"name": SCRIPTS}},
+                            {"name": "tmp", "emptyDir": {}}],
             },
         },
     }
-    digest = short_hash(yamlio.dump(spec).encode(), *inputs)
+    digest = short_hash(yamlio.dump(spec).encode(), *scripts.values(), *inputs)
     prefix = name[:MAX_NAME - len(digest) - 1].rstrip("-")
     return {"apiVersion": "batch/v1", "kind": "Job",
             "metadata": metadata(f"{prefix}-{digest}", namespace, labels, wave),
@@ -231,7 +153,7 @@ def orderer_join(plan: Plan, org: Org, node: Node, labels: Labels,
     the org admin's TLS client pair; the admin endpoint trusts the org's TLS CA)."""
     return job(
         plan=plan, name=f"{node.hostname}-join", namespace=org.namespace, labels=labels,
-        script=ORDERER_JOIN,
+        script="orderer-join.sh",
         environment=[env("ADMIN_ADDRESS", f"{node.address.host}:7053"),
                      env("ADMIN_TLS", f"{ADMIN}/tls"), env("CHANNELS", " ".join(sorted(blocks)))],
         volumes=[admin_tls_volume(["client.crt", "ca.crt"], with_key=True),
@@ -285,7 +207,7 @@ def peer_join(plan: Plan, org: Org, node: Node, labels: Labels, admin_msp: Manif
     volumes, mounts = _peer_volumes(admin_msp, {c: list(f) for c, f in artifacts.items()}, system)
     return job(
         plan=plan, name=f"{node.hostname}-join", namespace=org.namespace, labels=labels,
-        script=PEER_JOIN_SYSTEM_CHANNEL if system else PEER_JOIN, environment=environment,
+        script="peer-join.sh", environment=environment,
         volumes=volumes, mounts=mounts,
         inputs=[content for c in sorted(artifacts) for _, content in sorted(artifacts[c].items())],
     )
@@ -301,9 +223,16 @@ def anchor_peers(plan: Plan, org: Org, labels: Labels, admin_msp: Manifest,
     volumes, mounts = _peer_volumes(admin_msp, {c: list(f) for c, f in artifacts.items()}, True)
     return job(
         plan=plan, name="anchor-peers", namespace=org.namespace, labels=labels,
-        script=ANCHOR_PEERS, environment=environment, volumes=volumes, mounts=mounts,
+        script="anchor-peers.sh", environment=environment, volumes=volumes, mounts=mounts,
         inputs=[content for c in sorted(artifacts) for _, content in sorted(artifacts[c].items())],
     )
+
+
+def scripts_directory(labels: Mapping[str, str]) -> dict[str, bytes]:
+    """The files of ``overlays/<namespace>/job-scripts/``: the base ``bases/jobs`` with the
+    org's labels (``org``, ``app.kubernetes.io/part-of``) on its ConfigMap."""
+    document = kustomization([f"../../../{SCRIPTS_BASE}"], labels=[{"pairs": dict(labels)}])
+    return {"kustomization.yaml": manifest_file(document)}
 
 
 def binary_data(files: Mapping[str, bytes]) -> dict[str, str]:

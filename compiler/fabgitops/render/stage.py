@@ -268,6 +268,11 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org,
         out.file(f"{root}/{ANCHOR_JOB}", manifest_file(job))
         resources.append(ANCHOR_JOB)
     directories += chaincode_dirs(ctx, out, org, chaincodes, admin)
+    if out.holds(org.namespace, "Job"):
+        out.claim(org.namespace, "directory", jobs.SCRIPTS, "the Jobs' scripts")
+        template = ctx.labels(org, "job-scripts", "fabric-job-scripts", org.namespace)
+        out.files_of(f"{root}/{jobs.SCRIPTS}", jobs.scripts_directory(template.template_only()))
+        directories.append(jobs.SCRIPTS)
     resources += sorted(directories)
     document = kustomization(resources, namespace=org.namespace,
                              components=ctx.user_components(root),
