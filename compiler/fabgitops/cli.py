@@ -137,6 +137,11 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
     warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir),
                 *_signature_warnings(loaded, output_dir)]
+    refused = _channel_refusals(loaded, output_dir)
+    if any(issue.severity is Severity.ERROR for issue in refused):
+        echo_issues([*refused, *warnings], output)
+        raise click.exceptions.Exit(ExitCode.INVALID_CONFIG)
+    warnings += refused
     echo_issues(warnings, output)
     if output is report.Format.TEXT:
         click.echo(f"{config_path}: valid", err=True)
@@ -173,6 +178,14 @@ def _signature_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[I
 
     root = output_dir if output_dir is not None else loaded.path.parent
     return signature_issues(loaded.plan, read_tree(root, roots=(f"{CHANNELS_DIR}/",)))
+
+
+def _channel_refusals(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+    from fabgitops.gather import Environment
+    from fabgitops.pending import channel_refusals
+
+    root = output_dir if output_dir is not None else loaded.path.parent
+    return channel_refusals(loaded, root, Environment.system())
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from typing import Any
 from fabgitops import channel, crypto, monitoring, render, summary
 from fabgitops.chaincode.stage import build_chaincodes
 from fabgitops.chaincode.summary import removed_chaincode_notes
+from fabgitops.channel import ChannelArtifacts
 from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import EnvironmentProblem, Issue
@@ -112,6 +113,17 @@ def prepare(inputs: Inputs, keygen: KeyGen) -> Prepared:
     return Prepared(inputs, plan, material)
 
 
+def channel_artifacts(prepared: Prepared, random: Callable[[int], bytes]) -> ChannelArtifacts:
+    """The channel stage: genesis blocks, and the next update of every running channel.
+
+    Raises:
+        ConfigInvalid: a change Fabric would refuse, located at the channel's source.
+    """
+    inputs = prepared.inputs
+    return channel.build_artifacts(prepared.plan, prepared.material.files, inputs.current,
+                                   clock=lambda: inputs.now, rng=random)
+
+
 def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], bytes]
                     ) -> Compiled:
     """Run every stage on the gathered inputs and compare the result with the output directory.
@@ -128,9 +140,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     prepared = prepare(inputs, keygen)
     plan, material, current = prepared.plan, prepared.material, inputs.current
     notes = list(material.notes)
-    # A change Fabric would refuse raises ConfigInvalid located at the channel's source.
-    artifacts = channel.build_artifacts(plan, material.files, current, clock=lambda: inputs.now,
-                                        rng=random)
+    artifacts = channel_artifacts(prepared, random)
     previous_state = summary.load_state(current.get(summary.STATE))
     chaincodes = build_chaincodes(plan, material, previous_state)
     user_paths = frozenset(set(current) - generated_paths(current))

@@ -68,3 +68,30 @@ def test_read_only_commands_on_a_fresh_clone_of_a_compiled_repository_write_noth
     assert cli.run(["compile", "--check", *common]) == ExitCode.ENVIRONMENT
     assert "interrupted write" in capsys.readouterr().err
     assert (config.parent / JOURNAL).read_text() == "{}"
+
+
+def test_validate_refuses_a_channel_change_fabric_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_IDENTITY, IDENTITY.secret_keys[0])
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = article_config(tmp_path / "repo")
+    common = ["-c", str(config), "--seal-cert", str(config.parent / "sealing-cert.pem")]
+    assert cli.run(["compile", *common]) == ExitCode.OK
+    capsys.readouterr()
+    assert cli.run(["validate", "-c", str(config)]) == ExitCode.OK  # compiled from this config
+    # Two new orderers: two consenter changes in one update, which the orderer refuses.
+    config.write_text(config.read_text().replace("Template:\n      Count: 1\n",
+                                                 "Template:\n      Count: 3\n", 1))
+    before = snapshot(config.parent)
+    assert cli.run(["validate", "-c", str(config)]) == ExitCode.INVALID_CONFIG
+    err = capsys.readouterr().err
+    assert f"{config}:" in err and ": Channels" in err, err
+    assert "more than one consenter at a time" in err, err
+    assert snapshot(config.parent) == before
+    # One new orderer at a time is a valid running-channel change.
+    config.write_text(config.read_text().replace("Count: 3\n", "Count: 2\n", 1))
+    before = snapshot(config.parent)
+    assert cli.run(["validate", "-c", str(config)]) == ExitCode.OK
+    assert "more than one consenter" not in capsys.readouterr().err
+    assert snapshot(config.parent) == before
