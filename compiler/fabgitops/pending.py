@@ -13,13 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fabgitops.config_file import LoadedConfig
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem, Issue, Severity
-from fabgitops.layout import CHANNELS_DIR
+from fabgitops.layout import CHANNELS_DIR, STATE_FILE
 from fabgitops.output.apply import read_tree
-from fabgitops.summary import STATE, config_digest, load_state
 
 if TYPE_CHECKING:
+    from fabgitops.config_file import LoadedConfig
     from fabgitops.gather import Environment
 
 
@@ -46,8 +45,11 @@ def channel_refusals(loaded: LoadedConfig, root: Path, env: Environment) -> list
 
 
 def _needs_check(loaded: LoadedConfig, root: Path) -> bool:
-    tree = read_tree(root, roots=(f"{CHANNELS_DIR}/", STATE))
-    running = any(path.endswith("/genesis.block") for path in tree)
-    state = load_state(tree.get(STATE))
+    channels = read_tree(root, roots=(f"{CHANNELS_DIR}/",))
+    if not any(path.endswith("/genesis.block") for path in channels):
+        return False  # nothing runs yet: validate stays light (no compile stage imported)
+    from fabgitops.summary import config_digest, load_state
+
+    state = load_state(read_tree(root, roots=(STATE_FILE,)).get(STATE_FILE))
     compiled_from = state.get("config") if state else None
-    return running and compiled_from != f"sha256:{config_digest(loaded.raw)}"
+    return compiled_from != f"sha256:{config_digest(loaded.raw)}"
