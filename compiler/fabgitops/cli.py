@@ -181,11 +181,10 @@ def _signature_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[I
 
 
 def _channel_refusals(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
-    from fabgitops.gather import Environment
     from fabgitops.pending import channel_refusals
 
     root = output_dir if output_dir is not None else loaded.path.parent
-    return channel_refusals(loaded, root, Environment.system())
+    return channel_refusals(loaded, root)
 
 
 @cli.command()

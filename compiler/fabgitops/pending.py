@@ -22,14 +22,17 @@ if TYPE_CHECKING:
     from fabgitops.gather import Environment
 
 
-def channel_refusals(loaded: LoadedConfig, root: Path, env: Environment) -> list[Issue]:
+def channel_refusals(loaded: LoadedConfig, root: Path, env: Environment | None = None
+                     ) -> list[Issue]:
     """Located errors for channel changes Fabric would refuse; a warning when they cannot be
-    judged here (no age identity for the keystore, say)."""
+    judged here (no age identity for the keystore, say). ``env`` defaults to the system's."""
     if not _needs_check(loaded, root):
         return []
     # Imported here: the compile stages are heavy, and validate of a new network needs none.
-    from fabgitops.gather import Request, gather
+    from fabgitops.gather import Environment, Request, gather
     from fabgitops.pipeline import channel_artifacts, prepare
+
+    env = env or Environment.system()
 
     try:
         # Up to the channel stage only: nothing is sealed, rendered or written.
