@@ -187,8 +187,16 @@ def test_install_approve_commit_invoke_then_upgrade(fabric: Fabric, compiler: Co
     second = _definition(output)
     assert second["channels"]["mychannel"]["sequence"] == 2
     assert second["packages"]["Org1MSP"]["packageId"].startswith("simple_1.1:")
+    # Org1's commit before Org2 approved: it waits, naming Org2, and commits nothing.
+    cluster.load(output)
+    for prefix in ("simple-approve-mychannel", "simple-commit-mychannel"):
+        early = cluster.run_job(cluster.find("org1", "Job", prefix)[0], env={"ATTEMPTS": "1"})
+    assert early.returncode == 1
+    assert "waiting for simple sequence 2 approvals on mychannel from: Org2MSP" in early.output
+    assert str(_committed(cluster)["sequence"]) == "1"
     runs = cluster.sync(output)
     assert _names(runs) == lifecycle
+    assert "Org1MSP has approved simple sequence 2" in runs[0].output
     assert "committed simple sequence 2 on mychannel" in runs[-1].output
     committed = _committed(cluster)
     assert str(committed["sequence"]) == "2" and committed["version"] == "1.1"

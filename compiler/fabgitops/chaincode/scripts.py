@@ -136,7 +136,8 @@ run() {
   readiness=$(peer lifecycle chaincode checkcommitreadiness "${definition[@]}" -O json) \\
     || return 1
   missing=$(printf '%s' "$readiness" | jq -r --arg orgs "$APPROVERS" \\
-    '[$orgs | split(" ")[] as $org | select(.approvals[$org] != true) | $org] | join(" ")')
+    '. as $r | [$orgs | split(" ")[] | select($r.approvals[.] != true)] | join(" ")') \\
+    || return 1
   if [ -n "$missing" ]; then
     echo "waiting for $NAME sequence $SEQUENCE approvals on $CHANNEL from: $missing"
     return 1
