@@ -4,9 +4,11 @@ and is what the renderer copies into the output."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from fabgitops.model import Storage
 from fabgitops.render.common import BASE_IMAGES
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import GENERATED_HEADER
@@ -65,3 +67,16 @@ def test_no_placeholder_of_a_base_survives_in_a_build(built: Callable[[str], Bui
         text = json.dumps(objects)
         for placeholder in placeholders:
             assert json.dumps(placeholder) not in text, placeholder
+
+
+def test_the_model_storage_defaults_are_the_bases_sizes() -> None:
+    """The renderer patches a volume only when its size differs from the base's."""
+    defaults = Storage()
+    expected = {"ca": [defaults.ca], "peer": [defaults.peer], "orderer": [defaults.orderer],
+                "kafka": [defaults.kafka], "zookeeper": [defaults.zoo_keeper],
+                "couchdb": [defaults.couch_db]}
+    for component, sizes in expected.items():
+        text = next(p for p in sorted((BASES / component).glob("*.yaml"))
+                    if "volumeClaimTemplates" in p.read_text()).read_text()
+        found = re.findall(r"^\s+storage: (\S+)$", text, re.M)
+        assert found == sizes, component

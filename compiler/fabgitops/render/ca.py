@@ -14,7 +14,6 @@ from fabgitops.render.common import (
     node_labels,
     resources_override,
     secret_env,
-    storage_patch,
 )
 from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.exposure import ca_external_host, exposure
@@ -71,7 +70,7 @@ def ca_dir(ctx: RenderInputs, out: Collector, org: Org) -> str:
     return write_node_dir(out, NodeDir(
         org=org, name=host, base="ca", labels=labels, identity=identity,
         secret_data=identity.secret_data, containers=[container],
-        storage_ops=storage_patch(plan, plan.kubernetes.storage.ca), manifests=manifests,
+        manifests=manifests,
         operations_tls=plan.monitoring is not None))
 
 

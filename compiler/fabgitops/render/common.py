@@ -7,11 +7,12 @@ Everything here is a pure function from plan values to plain dicts (manifests) o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from fabgitops import yamlio
 from fabgitops.images import parse_image
 from fabgitops.kustomize import json_patch
 from fabgitops.layout import BASES_DIR, OVERLAYS_DIR
@@ -176,6 +177,26 @@ def resources_override(plan: Plan, component: Component) -> Manifest | None:
             if values:
                 out[field] = values
     return out or None
+
+
+def role_storage_patch(plan: Plan, role: str, sizes: Sequence[tuple[str, str]]
+                       ) -> list[Manifest]:
+    """The org-level patch setting the volume claims of every StatefulSet with label
+    ``role=<role>`` (the same for every node of the org, so said once), or none.
+
+    Args:
+        plan: the network (its StorageClass).
+        role: ``peer``, ``orderer`` or ``ca``.
+        sizes: per volumeClaimTemplate, the configured size and the base's; a template whose
+            size is the base's needs no operation unless a StorageClass is set.
+    """
+    ops = [op for index, (size, base) in enumerate(sizes)
+           if size != base or plan.kubernetes.storage_class
+           for op in storage_patch(plan, size, index)]
+    if not ops:
+        return []
+    return [{"target": {"kind": "StatefulSet", "labelSelector": f"role={role}"},
+             "patch": yamlio.dump(ops)}]
 
 
 def storage_patch(plan: Plan, size: str, index: int = 0) -> list[Manifest]:

@@ -31,7 +31,6 @@ from fabgitops.render.common import (
     resources_override,
     restricted,
     secret_env,
-    storage_patch,
 )
 from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.exposure import exposure
@@ -61,7 +60,6 @@ class NodeDir:
     identity: IdentityObjects
     secret_data: dict[str, bytes]
     containers: list[Manifest]
-    storage_ops: list[Manifest]
     volumes: list[Manifest] = field(default_factory=list)
     init_containers: list[Manifest] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
@@ -103,8 +101,8 @@ def write_node_dir(out: Collector, node: NodeDir) -> str:
                   # Kustomize would follow the Service's rename itself, but only while one
                   # node is built: two renamed siblings make it ambiguous.
                   {"op": "replace", "path": "/spec/serviceName", "value": node.name}]
-    if statefulset_ops := [*(rename_ops if renamed else []), *node.storage_ops]:
-        patches.append(json_patch("StatefulSet", node.base, statefulset_ops))
+    if renamed:
+        patches.append(json_patch("StatefulSet", node.base, rename_ops))
     if renamed:
         patches.append(rename("Service", node.base, node.name))
     document = kustomization(resources, components=node.components,
@@ -165,10 +163,8 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
     secret = f"{node.hostname}-keys"
     data = dict(identity.secret_data)
     environment.append(_builder_config(ctx, org, node, secret, data))
-    storage = plan.kubernetes.storage
     containers = []
     components = []
-    storage_ops = storage_patch(plan, storage.peer)
     if org.state_database is StateDatabase.COUCHDB:
         components.append(base_ref("couchdb"))
         environment += [
@@ -178,7 +174,6 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
             secret_env("COUCHDB_USER", secret, "couchdb-username"),
             secret_env("COUCHDB_PASSWORD", secret, "couchdb-password")],
             resources_override(plan, Component.COUCHDB)))
-        storage_ops += storage_patch(plan, storage.couch_db, index=1)
         data["couchdb-username"] = COUCHDB_USER
         data["couchdb-password"] = ctx.credential(couchdb_credential(org.domain, node.hostname))
     containers.insert(0, _container("peer", environment, resources_override(plan, Component.PEER)))
@@ -189,7 +184,7 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
             admin_msp, channels)
     return write_node_dir(out, NodeDir(
         org=org, name=node.hostname, base="peer", labels=labels, identity=identity,
-        secret_data=data, containers=containers, storage_ops=storage_ops,
+        secret_data=data, containers=containers,
         components=components, manifests=manifests,
         operations_tls=plan.monitoring is not None))
 
@@ -239,7 +234,6 @@ def orderer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node,
     return write_node_dir(out, NodeDir(
         org=org, name=node.hostname, base="orderer", labels=labels, identity=identity,
         secret_data=dict(identity.secret_data), containers=[container],
-        storage_ops=storage_patch(plan, plan.kubernetes.storage.orderer),
         volumes=volumes, init_containers=init, manifests=manifests,
         operations_tls=plan.monitoring is not None))
 

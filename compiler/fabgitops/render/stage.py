@@ -40,7 +40,7 @@ from fabgitops.channel import ChannelArtifacts, OrgArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
 from fabgitops.kustomize import kustomization
-from fabgitops.model import StateDatabase
+from fabgitops.model import StateDatabase, Storage
 from fabgitops.parties.signatures import gate
 from fabgitops.placement.exposure import policy_sources
 from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
@@ -54,6 +54,7 @@ from fabgitops.render.common import (
     image_entries,
     metadata,
     overlay_dir,
+    role_storage_patch,
 )
 from fabgitops.render.context import Collector, RenderInputs
 from fabgitops.render.identity import secret_annotations
@@ -220,6 +221,18 @@ def _scraper_secret(ctx: RenderInputs, out: Collector, org: Org, labels: Labels)
     return [f"{name}.yaml"]
 
 
+def _storage_patches(plan: Plan, org: Org) -> list[Manifest]:
+    """The org's volume sizes, set once per role for all its nodes (none at the bases' sizes:
+    the model's defaults are the bases' sizes)."""
+    size, base = plan.kubernetes.storage, Storage()
+    node_sizes = [(size.peer, base.peer)] if org.kind is NodeKind.PEER else \
+        [(size.orderer, base.orderer)]
+    if org.kind is NodeKind.PEER and org.state_database is StateDatabase.COUCHDB:
+        node_sizes.append((size.couch_db, base.couch_db))
+    return [*role_storage_patch(plan, "ca", [(size.ca, base.ca)]),
+            *role_storage_patch(plan, org.kind.value, node_sizes)]
+
+
 def _images(plan: Plan, org: Org) -> list[str]:
     keys = ["ca", "tools", org.kind.value]
     if org.state_database is StateDatabase.COUCHDB:
@@ -276,5 +289,6 @@ def _org_overlay(ctx: RenderInputs, out: Collector, org: Org,
     resources += sorted(directories)
     document = kustomization(resources, namespace=org.namespace,
                              components=ctx.user_components(root),
+                             patches=_storage_patches(plan, org),
                              images=image_entries(plan, _images(plan, org)))
     out.file(f"{root}/kustomization.yaml", manifest_file(document))
