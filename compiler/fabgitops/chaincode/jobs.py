@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fabgitops import yamlio
 from fabgitops.chaincode import scripts
 from fabgitops.chaincode.definition import Definition
 from fabgitops.chaincode.naming import object_name
@@ -20,18 +19,13 @@ from fabgitops.render.common import (
     Labels,
     Manifest,
     env,
-    metadata,
-    pod_security,
-    restricted,
-    short_hash,
 )
 from fabgitops.render.jobs import (
     ADMIN,
-    BACKOFF_LIMIT,
-    MAX_NAME,
     TLS_ROOTS_MOUNT,
     admin_tls_volume,
     orderer_addresses,
+    tools_job,
 )
 from fabgitops.waves import Wave
 
@@ -53,56 +47,32 @@ def _job(plan: Plan, entry: OrgChaincode, *, name: str, labels: Labels, wave: Wa
          inputs: Sequence[bytes]) -> Manifest:
     org = entry.org
     first = org.nodes[0]
-    spec: Manifest = {
-        "backoffLimit": BACKOFF_LIMIT,
-        "template": {
-            "metadata": {"labels": labels.all()},
-            "spec": {
-                "restartPolicy": "Never",
-                "automountServiceAccountToken": False,
-                "enableServiceLinks": False,
-                "securityContext": pod_security(),
-                "containers": [{
-                    "name": "lifecycle",
-                    "image": plan.images["tools"],
-                    "command": ["bash", "-c", script],
-                    "env": [
-                        env("HOME", "/tmp"), env("ATTEMPTS", ATTEMPTS),
-                        env("RETRY_DELAY", RETRY_DELAY),
-                        env("CORE_PEER_LOCALMSPID", org.msp_id),
-                        env("CORE_PEER_MSPCONFIGPATH", f"{ADMIN}/msp"),
-                        env("CORE_PEER_TLS_ENABLED", "true"),
-                        env("CORE_PEER_TLS_ROOTCERT_FILE", f"{ADMIN}/tls/ca.crt"),
-                        env("CORE_PEER_ADDRESS", str(first.address)),
-                        env("ORG_MSPID", org.msp_id),
-                        env("NAME", entry.chaincode.name),
-                        env("PACKAGE_ID", entry.package.package_id),
-                        *environment],
-                    "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
-                                  "limits": {"memory": "256Mi"}},
-                    "securityContext": restricted(),
-                    "volumeMounts": [
-                        {"name": "admin-msp", "mountPath": f"{ADMIN}/msp", "readOnly": True},
-                        {"name": "admin-tls", "mountPath": f"{ADMIN}/tls", "readOnly": True},
-                        {"name": "tls-roots", "mountPath": TLS_ROOTS_MOUNT, "readOnly": True},
-                        {"name": "package", "mountPath": PACKAGE_DIR, "readOnly": True},
-                        {"name": "tmp", "mountPath": "/tmp"}],
-                }],
-                "volumes": [
-                    {**admin_msp, "name": "admin-msp"},
-                    admin_tls_volume(["ca.crt"], with_key=False),
-                    {"name": "tls-roots", "configMap": {"name": "tls-roots"}},
-                    {"name": "package", "configMap": {
-                        "name": package_config_map(entry.chaincode.name)}},
-                    {"name": "tmp", "emptyDir": {}}],
-            },
-        },
-    }
-    digest = short_hash(yamlio.dump(spec).encode(), *inputs)
-    prefix = name[:MAX_NAME - len(digest) - 1].rstrip("-")
-    return {"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": metadata(f"{prefix}-{digest}", org.namespace, labels, wave),
-            "spec": spec}
+    return tools_job(
+        plan=plan, name=name, namespace=org.namespace, labels=labels, wave=wave,
+        container="lifecycle", command=["bash", "-c", script], attempts=ATTEMPTS,
+        environment=[
+            env("RETRY_DELAY", RETRY_DELAY),
+            env("CORE_PEER_LOCALMSPID", org.msp_id),
+            env("CORE_PEER_MSPCONFIGPATH", f"{ADMIN}/msp"),
+            env("CORE_PEER_TLS_ENABLED", "true"),
+            env("CORE_PEER_TLS_ROOTCERT_FILE", f"{ADMIN}/tls/ca.crt"),
+            env("CORE_PEER_ADDRESS", str(first.address)),
+            env("ORG_MSPID", org.msp_id),
+            env("NAME", entry.chaincode.name),
+            env("PACKAGE_ID", entry.package.package_id),
+            *environment],
+        mounts=[
+            {"name": "admin-msp", "mountPath": f"{ADMIN}/msp", "readOnly": True},
+            {"name": "admin-tls", "mountPath": f"{ADMIN}/tls", "readOnly": True},
+            {"name": "tls-roots", "mountPath": TLS_ROOTS_MOUNT, "readOnly": True},
+            {"name": "package", "mountPath": PACKAGE_DIR, "readOnly": True}],
+        volumes=[
+            {**admin_msp, "name": "admin-msp"},
+            admin_tls_volume(["ca.crt"], with_key=False),
+            {"name": "tls-roots", "configMap": {"name": "tls-roots"}},
+            {"name": "package", "configMap": {"name": package_config_map(entry.chaincode.name)}}],
+        inputs=inputs,
+    )
 
 
 def install(plan: Plan, entry: OrgChaincode, labels: Labels, admin_msp: Manifest) -> Manifest:

@@ -113,6 +113,34 @@ def job(
     scripts = job_scripts()
     if f"{SCRIPTS_BASE}/{script}" not in scripts:
         raise ValueError(f"{script} is not a script of {SCRIPTS_BASE}")
+    return tools_job(
+        plan=plan, name=name, namespace=namespace, labels=labels, wave=wave,
+        container="channel", command=["bash", f"{SCRIPTS_MOUNT}/{script}"], attempts=ATTEMPTS,
+        environment=[env("BLOCKS", BLOCKS), *environment],
+        volumes=[*volumes, {"name": "scripts", "configMap": {"name": SCRIPTS}}],
+        mounts=[*mounts, {"name": "scripts", "mountPath": SCRIPTS_MOUNT, "readOnly": True}],
+        inputs=[*scripts.values(), *inputs],
+    )
+
+
+def tools_job(
+    *,
+    plan: Plan,
+    name: str,
+    namespace: str,
+    labels: Labels,
+    wave: Wave,
+    container: str,
+    command: Sequence[str],
+    attempts: str,
+    environment: Sequence[Manifest],
+    volumes: Sequence[Manifest],
+    mounts: Sequence[Manifest],
+    inputs: Sequence[bytes],
+) -> Manifest:
+    """A Job of the fabric-tools image named ``<name>-<hash>``: restricted, non-root, a
+    writable ``/tmp``, ``ATTEMPTS`` tries. The hash covers the pod spec and ``inputs`` (what
+    the Job reads besides its spec), so a Job whose work changes is a new Job."""
     spec: Manifest = {
         "backoffLimit": BACKOFF_LIMIT,
         "template": {
@@ -123,24 +151,20 @@ def job(
                 "enableServiceLinks": False,
                 "securityContext": pod_security(),
                 "containers": [{
-                    "name": "channel",
+                    "name": container,
                     "image": plan.images["tools"],
-                    "command": ["bash", f"{SCRIPTS_MOUNT}/{script}"],
-                    "env": [env("HOME", "/tmp"), env("ATTEMPTS", ATTEMPTS),
-                            env("BLOCKS", BLOCKS), *environment],
+                    "command": list(command),
+                    "env": [env("HOME", "/tmp"), env("ATTEMPTS", attempts), *environment],
                     "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
                                   "limits": {"memory": "256Mi"}},
                     "securityContext": restricted(),
-                    "volumeMounts": [
-                        *mounts, {"name": "scripts", "mountPath": SCRIPTS_MOUNT, "readOnly": True},
-                        {"name": "tmp", "mountPath": "/tmp"}],
+                    "volumeMounts": [*mounts, {"name": "tmp", "mountPath": "/tmp"}],
                 }],
-                "volumes": [*volumes, {"name": "scripts", "configMap": {"name": SCRIPTS}},
-                            {"name": "tmp", "emptyDir": {}}],
+                "volumes": [*volumes, {"name": "tmp", "emptyDir": {}}],
             },
         },
     }
-    digest = short_hash(yamlio.dump(spec).encode(), *scripts.values(), *inputs)
+    digest = short_hash(yamlio.dump(spec).encode(), *inputs)
     prefix = name[:MAX_NAME - len(digest) - 1].rstrip("-")
     return {"apiVersion": "batch/v1", "kind": "Job",
             "metadata": metadata(f"{prefix}-{digest}", namespace, labels, wave),
