@@ -16,8 +16,9 @@ rule parser from here, and must not pay for protobuf and the artifact builders.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fabgitops.lazy import module_getattr
 
 if TYPE_CHECKING:
     from fabgitops.channel.outputs import ChannelArtifacts, OrgArtifacts
@@ -48,13 +49,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = module_getattr(__name__, globals(), _HOME)
 
 
 __all__ = [

@@ -9,8 +9,9 @@ expiry (:mod:`.expiry`) without importing the whole stage.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fabgitops.lazy import module_getattr
 
 if TYPE_CHECKING:
     from fabgitops.crypto.expiry import Expiring, expiring, expiring_in_keystore
@@ -32,13 +33,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = module_getattr(__name__, globals(), _HOME)
 
 
 __all__ = [
