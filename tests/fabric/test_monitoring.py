@@ -6,6 +6,7 @@ answers; the metrics the alert rules query are there under Fabric's names."""
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 from .cluster import Cluster
@@ -51,7 +52,12 @@ def test_prometheus_scrapes_operations_over_tls(fabric: Fabric, compiler: Compil
     }
     for (host, namespace), metrics in expected.items():
         client = _client(cluster, namespace, tmp_path / f"client-{namespace}-{host}")
+        # A node just started may not have elected its leader or served a gRPC call yet.
+        deadline = time.monotonic() + 60
         status, body = _curl(cluster, host, namespace, "/metrics", client)
+        while not all(m in body for m in metrics) and time.monotonic() < deadline:
+            time.sleep(1)
+            status, body = _curl(cluster, host, namespace, "/metrics", client)
         assert status == "200", body[-2000:]
         for metric in metrics:
             assert metric in body, f"{metric} not served by {host}.{namespace}"
