@@ -58,10 +58,9 @@ def step_one(text: str) -> str:
     return text + "Channels: []\n"
 
 
-def form(alpha: Party, beta: Party, gamma: Party) -> None:
-    """Alpha runs the orderer and Org1, beta Org2, gamma Org3. Each first compiles its own orgs
-    and exports their bundles; then alpha, the genesis author, compiles mychannel with every
-    org, and beta and gamma verify and adopt alpha's genesis block."""
+def first_compiles(alpha: Party, beta: Party, gamma: Party) -> None:
+    """Each party compiles its own orgs with no channel; alpha's bundles reach beta and gamma,
+    beta's reach alpha, gamma's reach alpha and beta."""
     alpha.write_config(step_one(ALPHA % {"org2": "", "org3": ""}))
     alpha.compile()
     for party in (beta, gamma):
@@ -72,9 +71,16 @@ def form(alpha: Party, beta: Party, gamma: Party) -> None:
     beta.compile()
     gamma.compile()
     beta.export("Org2", alpha)
-    beta.export("Org2", gamma)
     gamma.export("Org3", alpha)
     gamma.export("Org3", beta)
+
+
+def form(alpha: Party, beta: Party, gamma: Party) -> None:
+    """Alpha runs the orderer and Org1, beta Org2, gamma Org3. Each first compiles its own orgs
+    and exports their bundles; then alpha, the genesis author, compiles mychannel with every
+    org, and beta and gamma verify and adopt alpha's genesis block."""
+    first_compiles(alpha, beta, gamma)
+    beta.export("Org2", gamma)
     alpha.write_config(ALPHA % {"org2": ORG2_EXTERNAL, "org3": ORG3_EXTERNAL})
     beta.write_config(OTHER % {"peers": own("Org2", "org2") + ORG3_EXTERNAL, "cluster": "beta"})
     gamma.write_config(OTHER % {"peers": ORG2_EXTERNAL + own("Org3", "org3"),

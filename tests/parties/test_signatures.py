@@ -21,7 +21,14 @@ from fabgitops.output.apply import read_tree
 from fabgitops.parties.signatures import detached_signature, signature_path, status
 from tests.e2e.support import counter_random
 from tests.parties.support import Party, _environ
-from tests.parties.test_parties import ALPHA, ORG2_EXTERNAL, ORG3_EXTERNAL, OTHER, own, step_one
+from tests.parties.test_parties import (
+    ALPHA,
+    ORG2_EXTERNAL,
+    ORG3_EXTERNAL,
+    OTHER,
+    first_compiles,
+    own,
+)
 
 TWO = "Channels:\n  - {Name: mychannel, Organizations: [Org1, Org2]}\n"
 THREE = "Channels:\n  - {Name: mychannel, Organizations: [Org1, Org2, Org3]}\n"
@@ -47,18 +54,7 @@ def copy(src: Party, dst: Party, path: str) -> None:
 def two(tmp_path: Path) -> tuple[Party, Party, Party]:
     """Alpha and beta run mychannel (Org1, Org2); gamma (Org3) has exported its bundle."""
     alpha, beta, gamma = (Party(n, tmp_path / n) for n in ("alpha", "beta", "gamma"))
-    alpha.write_config(step_one(ALPHA % {"org2": "", "org3": ""}))
-    alpha.compile()
-    for party in (beta, gamma):
-        alpha.export("Orderer1", party)
-        alpha.export("Org1", party)
-    beta.write_config(step_one(OTHER % {"peers": own("Org2", "org2"), "cluster": "beta"}))
-    gamma.write_config(step_one(OTHER % {"peers": own("Org3", "org3"), "cluster": "gamma"}))
-    beta.compile()
-    gamma.compile()
-    beta.export("Org2", alpha)
-    gamma.export("Org3", alpha)
-    gamma.export("Org3", beta)
+    first_compiles(alpha, beta, gamma)
     alpha.write_config(alpha_config(TWO, org3=False))
     alpha.compile()
     beta.write_config(beta_config(TWO, org3=False))
