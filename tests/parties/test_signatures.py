@@ -12,7 +12,7 @@ import yaml
 from fabgitops import cli
 from fabgitops.channel._pb import common, configtx, serialize
 from fabgitops.channel.authorize import ROLE_MEMBER, Signer
-from fabgitops.channel.history import read_history
+from fabgitops.channel.history import Update, read_history
 from fabgitops.channel.signing import KeyedSigner, signatures
 from fabgitops.channel.stage import admin_signers
 from fabgitops.errors import ExitCode
@@ -115,12 +115,7 @@ def test_adding_a_third_party_collects_signatures_in_git(
 
 def test_a_signature_over_another_update_never_counts(two: tuple[Party, Party, Party]) -> None:
     alpha, beta, _ = two
-    alpha.write_config(alpha_config(THREE, org3=True))
-    alpha.compile()
-    tree = read_tree(alpha.root)
-    history = read_history("mychannel", tree)
-    assert history is not None
-    [update] = history.updates
+    tree, update = _propose_org3(alpha)
     # Org2's real admin signs a different config update (another channel's, say).
     [org2_admin] = admin_signers(beta.material_plan(), beta.material().files)
     other = serialize(configtx.ConfigUpdate(channel_id="otherchannel"))
@@ -141,25 +136,27 @@ def _updates_data(party: Party) -> dict[str, bytes]:
     return {k: base64.b64decode(v) for k, v in manifest.get("binaryData", {}).items()}
 
 
-def _sign(keyed: object, message: bytes) -> bytes:
-    from fabgitops.channel._pb import common
-    from fabgitops.channel.signing import KeyedSigner
-
-    assert isinstance(keyed, KeyedSigner)
+def _sign(keyed: KeyedSigner, message: bytes) -> bytes:
     header = serialize(common.SignatureHeader(creator=keyed.signer.serialized, nonce=b"n" * 24))
     return serialize(configtx.ConfigSignature(signature_header=header,
                                               signature=keyed.sign(header + message)))
 
 
-def test_only_an_admin_of_a_channel_msp_signing_with_its_own_ca_counts(
-        two: tuple[Party, Party, Party]) -> None:
-    alpha, beta, gamma = two
+def _propose_org3(alpha: Party) -> tuple[dict[str, bytes], Update]:
+    """Alpha adds Org3 to mychannel; returns its output tree and the one pending update."""
     alpha.write_config(alpha_config(THREE, org3=True))
     alpha.compile()
     tree = read_tree(alpha.root)
     history = read_history("mychannel", tree)
     assert history is not None
     [update] = history.updates
+    return tree, update
+
+
+def test_only_an_admin_of_a_channel_msp_signing_with_its_own_ca_counts(
+        two: tuple[Party, Party, Party]) -> None:
+    alpha, beta, gamma = two
+    tree, update = _propose_org3(alpha)
     beta_material = beta.material()
     # Org2's peer is a member, not an admin.
     peer = beta_material.identity("Org2", "peer0.org2").enrollment
