@@ -135,9 +135,10 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
     except ConfigInvalid as exc:
         echo_issues(exc.issues, output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG) from None
-    warnings = [*loaded.warnings, *_expiry_warnings(loaded, output_dir),
-                *_signature_warnings(loaded, output_dir)]
-    refused = _channel_refusals(loaded, output_dir)
+    root = output_dir if output_dir is not None else loaded.path.parent
+    warnings = [*loaded.warnings, *_expiry_warnings(loaded, root),
+                *_signature_warnings(loaded, root)]
+    refused = _channel_refusals(loaded, root)
     if any(issue.severity is Severity.ERROR for issue in refused):
         echo_issues([*refused, *warnings], output)
         raise click.exceptions.Exit(ExitCode.INVALID_CONFIG)
@@ -147,11 +148,10 @@ def validate(config_path: Path, fmt: str, output_dir: Path | None) -> None:
         click.echo(f"{config_path}: valid", err=True)
 
 
-def _expiry_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+def _expiry_warnings(loaded: LoadedConfig, root: Path) -> list[Issue]:
     from fabgitops.layout import KEYSTORE_PREFIX
     from fabgitops.output.apply import read_tree
 
-    root = output_dir if output_dir is not None else loaded.path.parent
     days = loaded.plan.keystore.expiry_warning_days
     keystore = read_tree(root, roots=(KEYSTORE_PREFIX,))
     if not keystore:
@@ -169,21 +169,19 @@ def _expiry_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[Issu
     ]
 
 
-def _signature_warnings(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+def _signature_warnings(loaded: LoadedConfig, root: Path) -> list[Issue]:
     if not any(org.external for org in loaded.plan.orgs):
         return []  # only channels shared with other parties collect signatures
     from fabgitops.layout import CHANNELS_DIR
     from fabgitops.output.apply import read_tree
     from fabgitops.parties.signatures import signature_issues
 
-    root = output_dir if output_dir is not None else loaded.path.parent
     return signature_issues(loaded.plan, read_tree(root, roots=(f"{CHANNELS_DIR}/",)))
 
 
-def _channel_refusals(loaded: LoadedConfig, output_dir: Path | None) -> list[Issue]:
+def _channel_refusals(loaded: LoadedConfig, root: Path) -> list[Issue]:
     from fabgitops.pending import channel_refusals
 
-    root = output_dir if output_dir is not None else loaded.path.parent
     return channel_refusals(loaded, root)
 
 
