@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from fabgitops import __version__
-from fabgitops.keystore.identity import IDENTITY_FILE_NAME, config_dir
+from fabgitops.keystore.identity import ENV_IDENTITY, IDENTITY_FILE_NAME, config_dir
 from fabgitops.layout import JOURNAL, LOCK, OWNED_ROOTS
 
 FORMAT = "fabgitops-up-to-date"
@@ -47,7 +47,6 @@ VERSION = 1
 RACY_NS = 2_000_000_000
 """Files modified this close to the snapshot are checked by content (file system clocks tick
 coarsely; an edit in the same tick can keep size and mtime)."""
-IDENTITY_ENV = "FABGITOPS_AGE_IDENTITY"
 
 Stat = tuple[int, int]
 """(size, mtime_ns) of one file."""
@@ -137,7 +136,7 @@ def request_digest(key: RequestKey, environ: Mapping[str, str], home: Path) -> s
     digest = hashlib.sha256(tool_digest().encode())
     for part in (key.config_path, key.root, key.seal_cert, key.age_identity):
         digest.update(f"{os.path.realpath(part) if part else '-'}\0".encode())
-    identity = environ.get(IDENTITY_ENV, "")
+    identity = environ.get(ENV_IDENTITY, "")
     digest.update(hashlib.sha256(identity.encode()).digest())
     for path in (key.age_identity, local_identity):
         digest.update(((_sha256_file(path) if path else None) or "-").encode())
