@@ -10,6 +10,8 @@ import pytest
 
 from fabgitops import yamlio
 from fabgitops.errors import ConfigInvalid, Severity
+from fabgitops.model import MAX_ORGS
+from fabgitops.plan import MAX_NODES_TOTAL
 from fabgitops.validate import validate
 
 BASE: dict[str, Any] = {
@@ -59,6 +61,15 @@ def setter(path: str, value: Any) -> Mutation:
 
 def test_base_is_valid_without_warnings() -> None:
     assert run(lambda d: None) == set()
+
+
+def test_the_limits_admit_the_scale_target() -> None:
+    # Issue 14's scale target, 1000 peer orgs x 10 peers and a user, is a valid network: the
+    # limits stop typos, not large networks.
+    orgs = [{"Name": f"Org{i}", "Domain": f"org{i}", "EnableNodeOUs": True,
+             "Template": {"Count": 10}, "Users": {"Count": 1}} for i in range(1, 1001)]
+    assert MAX_ORGS >= 2 * 1000 and MAX_NODES_TOTAL >= 2 * 1000 * 11  # twice as headroom
+    assert run(setter("PeerOrgs", orgs)) == set()
 
 
 def test_monitoring_defaults_and_a_full_section_are_valid() -> None:
@@ -185,8 +196,14 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     ("count-typo", setter("PeerOrgs.0.Template.Count", 100000000), "PeerOrgs[0].Template.Count",
      "more than the limit of 1000", Severity.ERROR),
     ("too-many-orgs", setter("PeerOrgs", [{"Name": f"O{i}", "Domain": f"o{i}"}
-                                          for i in range(501)]),
-     "PeerOrgs", "lists 501 items, more than the limit of 500", Severity.ERROR),
+                                          for i in range(MAX_ORGS + 1)]),
+     "PeerOrgs", f"lists {MAX_ORGS + 1} items, more than the limit of {MAX_ORGS}",
+     Severity.ERROR),
+    # Every Count within its own limit, the sum over the limit (26 x 1000 > 25,000).
+    ("too-many-nodes", setter("PeerOrgs", [{"Name": f"O{i}", "Domain": f"o{i}",
+                                            "Template": {"Count": 1000}}
+                                           for i in range(MAX_NODES_TOTAL // 1000 + 1)]),
+     "<root>", f"more than the limit of {MAX_NODES_TOTAL}", Severity.ERROR),
     ("users-typo", setter("PeerOrgs.0.Users", {"Count": 5000}), "PeerOrgs[0].Users.Count",
      "more than the limit of 1000", Severity.ERROR),
     # Exposure.

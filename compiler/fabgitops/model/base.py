@@ -7,9 +7,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
+# Limits that catch typos (a Count of 100000000, a list pasted twice) as a located error
+# (exit 3) before expansion spends minutes and gigabytes on them. They are not what the
+# compiler can do: it is linear in orgs and nodes, and 1000 peer orgs x 10 peers compiles
+# (benchmarks/speed_bench.py --scale 1000); MAX_ORGS leaves twice that as headroom.
 MAX_NODES_PER_TEMPLATE = 1000
 MAX_USERS_PER_ORG = 1000
-MAX_ORGS = 500
+MAX_ORGS = 2000
 
 SIZE_PATTERN = r"^[0-9]+\s*[kKmMgG][bB]?$"
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$"  # noqa: E501

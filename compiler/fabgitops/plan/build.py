@@ -52,7 +52,9 @@ from fabgitops.plan.types import (
 from fabgitops.units import parse_size
 from fabgitops.yamlio import Document
 
-MAX_NODES_TOTAL = 10_000
+# The whole network's nodes and users (fabgitops.model.base says why limits exist): 1000
+# peer orgs x (10 peers + a user or two) fits with room for twice the users.
+MAX_NODES_TOTAL = 25_000
 _SUBJECT_FIELDS = (
     ("country", "Country"),
     ("province", "Province"),
