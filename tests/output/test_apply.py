@@ -123,3 +123,37 @@ def test_write_durably(tmp_path: Path) -> None:
     assert target.read_bytes() == b"two"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(p.name for p in target.parent.iterdir()) == ["key.age"]
+
+
+def test_read_tree_walks_like_os_walk_and_skips_what_is_not_output(tmp_path: Path) -> None:
+    materialize(tmp_path, {
+        "overlays/b/z.yaml": b"z", "overlays/b/a.yaml": b"a", "overlays/a/c/d.yaml": b"d",
+        "overlays/top.yaml": b"t", "overlays/.git/HEAD": b"x", "overlays/a/.git/config": b"x",
+        "overlays/a/half.yaml" + TMP_SUFFIX: b"partial", ".fabgitops/lock": b"",
+        JOURNAL: b"{}", ".fabgitops/state.json": b"{}", ".sops.yaml": b"s",
+        "README.md": b"the user's", "channels/ch/genesis.block": b"g",
+    })
+    (tmp_path / "overlays/link").symlink_to(tmp_path / "overlays/b")  # a directory: not entered
+    (tmp_path / "overlays/b/file-link.yaml").symlink_to(tmp_path / "overlays/top.yaml")
+    tree = read_tree(tmp_path)
+    # A directory's files (sorted), then its subdirectories (sorted); roots in OWNED_ROOTS order.
+    assert list(tree) == [
+        "overlays/top.yaml", "overlays/a/c/d.yaml", "overlays/b/a.yaml",
+        "overlays/b/file-link.yaml", "overlays/b/z.yaml", "channels/ch/genesis.block",
+        ".fabgitops/state.json", ".sops.yaml",
+    ]
+    assert tree["overlays/b/file-link.yaml"] == b"t"
+    assert read_tree(tmp_path, roots=(".fabgitops/state.json", "monitoring/")) == \
+        {".fabgitops/state.json": b"{}"}
+
+
+def test_recover_removes_every_temporary_file_and_nothing_else(tmp_path: Path) -> None:
+    materialize(tmp_path, OLD)
+    stray = ["overlays/org1/peer0/deep.yaml", ".fabgitops/keystore/k.age", ".sops.yaml"]
+    for path in stray:
+        (tmp_path / (path + TMP_SUFFIX)).write_bytes(b"partial")
+    (tmp_path / ("README.md" + TMP_SUFFIX)).write_bytes(b"the user's, outside the owned roots")
+    assert recover(tmp_path) == "removed the files of an interrupted write"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob(f"*{TMP_SUFFIX}")) == \
+        ["README.md" + TMP_SUFFIX]
+    assert read_tree(tmp_path) == OLD
