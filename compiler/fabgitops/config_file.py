@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fabgitops.errors import ConfigInvalid, Issue
-from fabgitops.parties.bundle import OrgBundle
-from fabgitops.parties.read import read_bundles
 from fabgitops.placement.dials import dial_issues
 from fabgitops.placement.place import place
 from fabgitops.plan import Plan
 from fabgitops.validate import validate
 from fabgitops.yamlio import Document, YamlProblems, parse
+
+if TYPE_CHECKING:
+    from fabgitops.parties.bundle import OrgBundle
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
@@ -81,10 +83,18 @@ def parse_config(raw: bytes, *, source: str, path: Path) -> LoadedConfig:
     except YamlProblems as exc:
         raise ConfigInvalid(exc.issues) from None
     plan, warnings = validate(document)
-    # Other parties' orgs enter the plan from their bundles, read beside the config.
-    bundles = read_bundles(plan, document, path.parent, read=read_document)
+    bundles = _bundles(plan, document, path.parent)
     placed = place(plan, bundles)
     unreachable = sorted(dial_issues(placed, document))
     if unreachable:
         raise ConfigInvalid([*unreachable, *warnings])
     return LoadedConfig(path, raw, document, placed, warnings, bundles)
+
+
+def _bundles(plan: Plan, document: Document, base: Path) -> Mapping[str, OrgBundle]:
+    """Other parties' orgs enter the plan from their bundles, read beside the config."""
+    if not any(org.external for org in plan.orgs):
+        return {}  # the bundle model and its certificate checks need not be imported
+    from fabgitops.parties.read import read_bundles
+
+    return read_bundles(plan, document, base, read=read_document)

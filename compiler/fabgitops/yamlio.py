@@ -17,7 +17,6 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from fabgitops.errors import Issue
-from fabgitops.yamlemit import emit, emit_manifest
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -191,12 +190,18 @@ def dump(data: Any, *, sort_keys: bool = True) -> str:
     Files meant for people to edit, such as an imported cluster-config, keep their natural
     order; Kubernetes objects use :func:`dump_manifests`.
     """
+    # The writer is imported on first use: reading commands (validate) never write YAML, and
+    # its patterns take milliseconds to compile.
+    from fabgitops.yamlemit import emit
+
     return emit(data, sort_keys=sort_keys)
 
 
 def dump_manifests(documents: Iterable[Any]) -> str:
     """Kubernetes objects as YAML documents separated by ``---``, in the given order, each with
     its keys in the customary order (``apiVersion``, ``kind``, ``metadata`` first)."""
+    from fabgitops.yamlemit import emit_manifest
+
     return "---\n".join(emit_manifest(doc) for doc in documents)
 
 

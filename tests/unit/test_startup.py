@@ -54,6 +54,15 @@ def test_help_imports_no_model_and_no_cryptography() -> None:
     assert _heavy(modules, ("cryptography", "pydantic", "jsonschema", "yaml")) == []
 
 
+def test_validate_without_other_parties_skips_bundles_and_the_writer() -> None:
+    # The example has no External org: no bundle model, no certificate checks of bundles, and
+    # no YAML writer (validate writes nothing).
+    status, modules = _modules_after("validate", "-c", str(ARTICLE))
+    assert status == 0
+    assert "fabgitops.placement.place" in modules
+    assert _heavy(modules, ("fabgitops.parties", "fabgitops.yamlemit")) == []
+
+
 def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
     # inspect decodes protobuf: the same probe reports what it loaded, even when it fails.
     junk = tmp_path / "junk.block"

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from fabgitops.model import Exposure
-from fabgitops.parties.bundle import OrgBundle
-from fabgitops.parties.check import dns_sans
 from fabgitops.placement.clusters import org_cluster, plan_spans_clusters
 from fabgitops.plan import INGRESS_PORT, Endpoint, Identity, Node, NodeKind, Org, Plan, Role
 from fabgitops.tree import FileTree
+
+if TYPE_CHECKING:
+    from fabgitops.parties.bundle import OrgBundle
 
 
 def place(plan: Plan, bundles: Mapping[str, OrgBundle]) -> Plan:
@@ -71,6 +71,11 @@ def _own(plan: Plan, org: Org, *, advertise: bool) -> Org:
 
 
 def _external(org: Org, bundle: OrgBundle) -> Org:
+    # Imported here: only another party's org needs certificates read at placement.
+    from cryptography import x509
+
+    from fabgitops.parties.check import dns_sans
+
     role = Role.PEER if org.kind is NodeKind.PEER else Role.ORDERER
     nodes = []
     for ordinal, item in enumerate(bundle.nodes):
