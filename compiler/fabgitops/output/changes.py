@@ -10,10 +10,6 @@ from enum import StrEnum
 from fabgitops.layout import MANIFEST
 from fabgitops.tree import FileTree, ReadOnlyTree, is_generated
 
-"""Every path the last compile generated: the compiler removes only its own stale files."""
-
-"""Where generated files live; the compiler reads nothing else from the output directory."""
-
 
 class Action(StrEnum):
     """What happens to one file."""
