@@ -176,10 +176,10 @@ def _roll_forward(root: Path, journal: dict[str, list[str]], step: Step) -> None
         touched.add(os.path.dirname(target))
         step(f"rename {path}")
     for path in journal.get("removals", []):
-        target = root / path
-        target.unlink(missing_ok=True)
-        touched.add(os.fspath(target.parent))
-        _prune_empty(target.parent, root)
+        removed = root / path
+        removed.unlink(missing_ok=True)
+        touched.add(os.fspath(removed.parent))
+        _prune_empty(removed.parent, root)
     if touched:
         os.sync()  # the renames are durable before the journal that replays them goes
     (root / JOURNAL).unlink(missing_ok=True)
