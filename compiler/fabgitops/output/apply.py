@@ -48,7 +48,7 @@ def read_tree(root: Path, roots: Sequence[str] = OWNED_ROOTS) -> FileTree:
 
 
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:  # noqa: PTH123 - a str path: no Path object per file
+    with open(path, "rb") as handle:
         return handle.read()
 
 
