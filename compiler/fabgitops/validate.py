@@ -21,7 +21,7 @@ from fabgitops import rules
 from fabgitops.errors import ConfigInvalid, Issue, Severity
 from fabgitops.model import DURATION_PATTERN, QUANTITY_PATTERN, SIZE_PATTERN, ClusterConfig
 from fabgitops.plan import Plan, build
-from fabgitops.schema import json_schema
+from fabgitops.schema import shipped_schema
 from fabgitops.yamlio import Document
 
 _PATTERN_HINTS = {
@@ -64,7 +64,7 @@ def validate(doc: Document) -> tuple[Plan, tuple[Issue, ...]]:
 
 
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json_schema())
+    return jsonschema.Draft202012Validator(shipped_schema())
 
 
 def _schema_issues(doc: Document) -> Iterable[Issue]:

@@ -6,9 +6,11 @@ import json
 import tomllib
 
 import jsonschema
+from pydantic import Field
 
 from fabgitops import yamlio
-from fabgitops.schema import schema_text
+from fabgitops.model import StrictModel
+from fabgitops.schema import json_schema, schema_text, shipped_path, shipped_schema
 from tests.conftest import ARTICLE, REPO
 
 SCHEMA_FILE = REPO / "schemas" / "cluster-config.schema.json"
@@ -17,6 +19,33 @@ SCHEMA_FILE = REPO / "schemas" / "cluster-config.schema.json"
 def test_committed_schema_is_up_to_date() -> None:
     # Regenerate with: fabgitops schema > schemas/cluster-config.schema.json
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
+
+
+def test_validate_reads_the_committed_schema() -> None:
+    # validate reads the file instead of generating the schema (start-up, issue 14).
+    path = shipped_path()
+    assert path is not None
+    assert path.resolve() == SCHEMA_FILE.resolve()
+    assert shipped_schema() == json_schema()
+
+
+def test_attribute_docstrings_describe_fields() -> None:
+    class Local(StrictModel):
+        """Not a field's description."""
+
+        plain: int = 0
+        """The first."""
+        given: int = Field(default=0, description="Given wins.")
+        """Not used: the Field's description is."""
+        bare: str = ""
+        other: str = ""
+        """The last."""
+
+    described = {name: field.description for name, field in Local.model_fields.items()}
+    assert described == {"plain": "The first.", "given": "Given wins.", "bare": None,
+                         "other": "The last."}
+    properties = Local.model_json_schema(by_alias=True)["properties"]
+    assert properties["Plain"]["description"] == "The first."
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:

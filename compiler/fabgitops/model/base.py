@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
+
+from fabgitops.model.docstrings import describe_fields
 
 # Limits that catch typos (a Count of 100000000, a list pasted twice) as a located error
 # (exit 3) before expansion spends minutes and gigabytes on them. They are not what the
@@ -41,5 +43,13 @@ class StrictModel(BaseModel):
         strict=True,
         alias_generator=to_pascal,
         populate_by_name=True,
-        use_attribute_docstrings=True,
+        # Each model's validator is built on first use, not at import: validating a
+        # ClusterConfig builds its nested models once, inside its own schema, and the models
+        # it never meets (bundles) cost nothing (issue 14: validate must start in a blink).
+        defer_build=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        describe_fields(cls)  # field docstrings become the JSON Schema's descriptions
