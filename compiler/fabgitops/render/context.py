@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from fabgitops.channel import ChannelArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.model import Expose
-from fabgitops.plan import Org, Plan, Source
+from fabgitops.plan import NodeKind, Org, Plan, Source
 from fabgitops.render.common import USER_PATCHES, Labels
 from fabgitops.seal import PlainSecret
 from fabgitops.tree import FileTree
@@ -35,10 +36,42 @@ class RenderInputs:
         """How nodes are reachable from outside the cluster."""
         return self.plan.kubernetes.expose
 
-    @property
+    @cached_property
     def fabric_namespaces(self) -> tuple[str, ...]:
-        """Every org namespace, sorted: the sources the nodes' NetworkPolicies admit."""
+        """Every org namespace, sorted: the sources the nodes' NetworkPolicies admit (once:
+        every org asks)."""
         return tuple(sorted({o.namespace for o in self.plan.orgs if not o.external}))
+
+    @cached_property
+    def _positions(self) -> Mapping[str, int]:
+        """The position of each org (by name) in ``plan.orgs``."""
+        return {o.name: i for i, o in enumerate(self.plan.orgs)}
+
+    @cached_property
+    def _channel_members(self) -> Mapping[str, frozenset[int]]:
+        """The positions in ``plan.orgs`` of each channel's orgs."""
+        members: dict[str, set[int]] = {}
+        for i, org in enumerate(self.plan.orgs):
+            for channel in org.channels:
+                members.setdefault(channel, set()).add(i)
+        return {c: frozenset(m) for c, m in members.items()}
+
+    def tls_root_orgs(self, org: Org) -> tuple[Org, ...]:
+        """The orgs whose TLS CA an org's Jobs and CLI may need, in ``plan.orgs`` order.
+
+        An orderer org serves every channel: every org. A peer org: itself, the orderer orgs
+        and the orgs it shares a channel with, the only peers its Jobs and CLI talk to. Every
+        org in every org's ConfigMap would grow the output with the square of the orgs (1000
+        orgs: about 900 MB, close to a ConfigMap's 1 MiB each).
+        """
+        orgs = self.plan.orgs
+        if org.kind is NodeKind.ORDERER:
+            return orgs
+        wanted = set(range(len(self.plan.orderer_orgs)))  # plan.orgs starts with them
+        wanted.add(self._positions[org.name])
+        for channel in org.channels:
+            wanted |= self._channel_members.get(channel, frozenset())
+        return tuple(orgs[i] for i in sorted(wanted))
 
     def labels(self, org: Org | str, role: str, name: str, instance: str,
                node_label: str | None = None) -> Labels:
@@ -73,6 +106,9 @@ class Collector:
     files: FileTree = field(default_factory=dict)
     secrets: list[PlainSecret] = field(default_factory=list)
     _owners: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _kinds: set[tuple[str, str]] = field(default_factory=set)
+    """(namespace, kind) of every claim: ``holds`` is asked once per org, a scan of every
+    claim would make rendering quadratic in the number of orgs."""
 
     def file(self, path: str, content: bytes) -> None:
         """Add a file; a path written twice is a bug in the renderer."""
@@ -93,7 +129,7 @@ class Collector:
 
     def holds(self, namespace: str, kind: str) -> bool:
         """Whether an object of ``kind`` was claimed in ``namespace``."""
-        return any(n == namespace and k == kind for n, k, _ in self._owners)
+        return (namespace, kind) in self._kinds
 
     def claim(self, namespace: str, kind: str, name: str, owner: str) -> None:
         """Record an object name (``kind`` "directory": a directory of the org's overlay).
@@ -114,3 +150,4 @@ class Collector:
                 raise ValueError(message)
             raise ConfigInvalid([self.sources[namespace].issue(message)])
         self._owners[key] = owner
+        self._kinds.add((namespace, kind))

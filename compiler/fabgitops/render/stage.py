@@ -6,7 +6,7 @@ Output layout (``overlays/<namespace>/`` per org, plus the Kafka namespace of ka
     overlays/<ns>/namespace.yaml           Namespace (Pod Security "restricted")
     overlays/<ns>/network-policies.yaml    NetworkPolicies (when Kubernetes.NetworkPolicies)
     overlays/<ns>/pod-disruption-budgets.yaml
-    overlays/<ns>/tls-roots.yaml           ConfigMap: every org's TLS CA, orderers.pem bundle
+    overlays/<ns>/tls-roots.yaml           ConfigMap: TLS CAs of the orgs it talks to, orderers.pem
     overlays/<ns>/channel-<channel>.yaml   ConfigMap: the blocks/transactions the org needs
     overlays/<ns>/admin-{msp,tls}.yaml     the org admin's public material (Jobs, CLI)
     overlays/<ns>/admin-keys.yaml          Secret (a PlainSecret: the seal stage writes it)
@@ -167,10 +167,12 @@ def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
 
 
 def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
-    """Every org's TLS CA certificate (``<MSPID>.pem``) and the orderer orgs' in one bundle
-    (``orderers.pem``, for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
+    """The TLS CA certificate (``<MSPID>.pem``) of every org the org talks to
+    (``RenderInputs.tls_root_orgs``) and the orderer orgs' in one bundle (``orderers.pem``,
+    for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
     plan, material = ctx.plan, ctx.material
-    data = {f"{o.msp_id}.pem": material.tls_root_pem(o).decode() for o in plan.orgs}
+    data = {f"{o.msp_id}.pem": material.tls_root_pem(o).decode()
+            for o in ctx.tls_root_orgs(org)}
     data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
