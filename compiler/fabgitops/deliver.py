@@ -23,6 +23,7 @@ from fabgitops.notes import Note, NoteKind
 from fabgitops.output import fingerprint
 from fabgitops.output.apply import apply, recover
 from fabgitops.output.lock import locked, reading
+from fabgitops.output.staging import Staging
 from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
 from fabgitops.summary import commit_message
 
@@ -82,10 +83,18 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
     root.mkdir(parents=True, exist_ok=True)
     with locked(root):
         recovered = recover(root)
-        compiled = _compile(request, env)
-        repository = _repository(root, compiled, git)
-        identity_note = persist_identity(compiled.inputs.identity)
-        apply(compiled.changes, root)
+        inputs = gather(request, env)
+        staging = Staging(root, inputs.current)
+        try:
+            compiled = compile_network(inputs, keygen=env.keygen, random=env.random,
+                                       finished=staging.offer)
+            repository = _repository(root, compiled, git)
+            identity_note = persist_identity(compiled.inputs.identity)
+            staged = staging.collect()
+        except BaseException:
+            staging.discard()  # only before apply: after its journal, temporaries are commits
+            raise
+        apply(compiled.changes, root, staged=staged)
         sha = None
         if repository is not None:
             sha = vcs.commit(repository, compiled.changes, _message(request, compiled),

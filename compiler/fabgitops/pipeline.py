@@ -53,7 +53,7 @@ from fabgitops.seal import (
     sops_config,
 )
 from fabgitops.shipped_bases import bases_tree
-from fabgitops.tree import GENERATED_HEADER, FileTree, merge
+from fabgitops.tree import GENERATED_HEADER, FileTree, ReadOnlyTree, merge
 
 SEAL_INDEX_KEY = "fabgitops/seal-index-key"
 
@@ -124,14 +124,21 @@ def channel_artifacts(prepared: Prepared, random: Callable[[int], bytes]) -> Cha
                                    clock=lambda: inputs.now, rng=random)
 
 
-def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], bytes]
-                    ) -> Compiled:
+def _nothing(_: ReadOnlyTree) -> None:
+    return None
+
+
+def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], bytes],
+                    finished: Callable[[ReadOnlyTree], None] = _nothing) -> Compiled:
     """Run every stage on the gathered inputs and compare the result with the output directory.
 
     Args:
         inputs: everything read (see ``gather``).
         keygen: the source of new keys.
         random: the source of nonces (sealing, channel transactions).
+        finished: called with each large part of the output tree as soon as it is final (the
+            keystore, the overlays, the sealed secrets), so that a writing compile can start
+            writing it (``output.staging``); the tree returned is the same either way.
 
     Raises:
         ConfigInvalid: the configuration has errors.
@@ -139,6 +146,7 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     """
     prepared = prepare(inputs, keygen)
     plan, material, current = prepared.plan, prepared.material, inputs.current
+    finished(material.keystore)
     notes = list(material.notes)
     artifacts = channel_artifacts(prepared, random)
     previous_state = summary.load_state(current.get(summary.STATE))
@@ -147,7 +155,9 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     rendered = render.render(plan, material, artifacts, user_paths=user_paths,
                              chaincodes=chaincodes,
                              signatures={p: c for p, c in current.items() if is_signature(p)})
+    finished(rendered.files)
     sealed = _seal(inputs, plan, material, rendered.secrets, random, notes)
+    finished(sealed.files)
     engine = _engine(inputs, own_orgs(plan), notes)
     state = {**summary.network_state(plan, summary.config_digest(inputs.loaded.raw)),
              **chaincodes.state}

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.layout import JOURNAL, LOCAL_ONLY, OWNED_ROOTS, is_keystore
-from fabgitops.output.changes import Action, Change, Changeset
+from fabgitops.output.changes import Action, Changeset
 from fabgitops.tree import FileTree
 
 TMP_SUFFIX = ".fabgitops-tmp"
@@ -114,11 +114,13 @@ def write_durably(path: Path, content: bytes, mode: int = 0o644) -> None:
     _fsync_dir(path.parent)
 
 
-def apply(changeset: Changeset, root: Path, *, step: Step = _no_step) -> None:
+def apply(changeset: Changeset, root: Path, *, step: Step = _no_step,
+          staged: Mapping[str, bytes] | None = None) -> None:
     """Apply a changeset to ``root`` atomically (see the module docstring).
 
     ``step`` is called between phases and after each rename, so that tests can interrupt
-    the process at every point.
+    the process at every point. ``staged`` names the temporary files already written, with
+    their content (``output.staging``): those are not written again.
 
     Raises:
         EnvironmentProblem: a file cannot be written.
@@ -126,7 +128,9 @@ def apply(changeset: Changeset, root: Path, *, step: Step = _no_step) -> None:
     # Keystore first: keys are durable before any manifest that uses them appears.
     ordered = sorted(changeset.changes, key=lambda c: (not is_keystore(c.path), c.path))
     try:
-        _stage(os.fspath(root), [c for c in ordered if c.action is not Action.REMOVE])
+        early = staged or {}
+        stage_files(root, ((c.path, c.new) for c in ordered
+                           if c.action is not Action.REMOVE and early.get(c.path) != c.new))
         # One sync(2) makes every staged file durable: much cheaper than an fsync per file
         # when a first compile writes thousands of keys.
         os.sync()
@@ -142,22 +146,27 @@ def apply(changeset: Changeset, root: Path, *, step: Step = _no_step) -> None:
         raise EnvironmentProblem(f"cannot write the output directory {root}: {exc}") from exc
 
 
-def _stage(root: str, writes: Sequence[Change]) -> None:
-    """Write every new content beside its destination under the temporary name.
+def stage_files(root: Path, files: Iterable[tuple[str, bytes]]) -> None:
+    """Write each content beside its destination (``root``-relative path) under the
+    temporary name; nothing is renamed.
 
     Plain ``os`` calls on strings: a first compile stages ten thousand files and more, and
     pathlib's per-path objects and buffered files cost more than the writes themselves.
+
+    Raises:
+        OSError: the file system refused.
     """
+    base = os.fspath(root)
     made: set[str] = set()
-    for change in writes:
-        target = os.path.join(root, change.path)
+    for path, content in files:
+        target = os.path.join(base, path)
         parent = os.path.dirname(target)
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
         fd = os.open(target + TMP_SUFFIX, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
-            view = memoryview(change.new)
+            view = memoryview(content)
             while view:
                 view = view[os.write(fd, view):]
         finally:
