@@ -121,6 +121,18 @@ def environment() -> dict[str, str]:
     return {**os.environ, "FABGITOPS_AGE_IDENTITY": identity.secret_keys[0]}
 
 
+def compile_bytecode() -> None:
+    """Write fabgitops' bytecode as ``pip install`` does. A checkout (or a shell with
+    PYTHONDONTWRITEBYTECODE) would otherwise time Python compiling up to 156 modules from
+    source in every process: 0.07 s of ``validate`` alone, none of it fabgitops' start-up."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("fabgitops")
+    assert spec is not None and spec.submodule_search_locations
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *spec.submodule_search_locations],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def uptime() -> str:
     return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -228,6 +240,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"before: {uptime()}")
     env = environment()
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="speed-bench-") as tmp:
         bench = Bench(Path(tmp), env, args.repeat)
         steps: list[Step] = []

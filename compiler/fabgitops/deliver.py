@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fabgitops import vcs
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.gather import Environment, Request, gather
 from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
@@ -26,6 +26,10 @@ from fabgitops.output.lock import locked, reading
 from fabgitops.output.staging import Staging
 from fabgitops.pipeline import Compiled, Prepared, compile_network, prepare
 from fabgitops.summary import commit_message
+
+if TYPE_CHECKING:
+    # GitPython takes a tenth of a second to import: only --commit and --push load it.
+    from fabgitops import vcs
 
 
 class Mode(StrEnum):
@@ -97,11 +101,7 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
         apply(compiled.changes, root, staged=staged)
         sha = None
         if repository is not None:
-            sha = vcs.commit(repository, compiled.changes, _message(request, compiled),
-                             _inputs(repository, compiled))
-            if git.push:
-                config = compiled.plan.git_ops
-                vcs.push(repository, config.remote, config.branch)
+            sha = _commit(repository, request, compiled, push=git.push)
         notes = (identity_note, *compiled.notes) if identity_note else compiled.notes
         _remember(request, env, compiled, notes)
         return Outcome(compiled, recovered, True, sha, git.push and repository is not None,
@@ -189,6 +189,8 @@ def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Reposito
     """Open (or create) the repository before writing, so git problems stop the run early."""
     if not (git.commit or git.push):
         return None
+    from fabgitops import vcs
+
     branch = compiled.plan.git_ops.branch
     repository = vcs.open_repository(root, init=git.init, branch=branch)
     plain = compiled.plan.secrets.mode is SecretsMode.PLAIN
@@ -199,6 +201,19 @@ def _repository(root: Path, compiled: Compiled, git: GitOptions) -> vcs.Reposito
         )
     vcs.refuse_unrelated_staged(repository, compiled.changes.paths, _inputs(repository, compiled))
     return repository
+
+
+def _commit(repository: vcs.Repository, request: Request, compiled: Compiled, *,
+            push: bool) -> str | None:
+    """Commit the written changes (and push them when asked); the commit's hash, if any."""
+    from fabgitops import vcs
+
+    sha = vcs.commit(repository, compiled.changes, _message(request, compiled),
+                     _inputs(repository, compiled))
+    if push:
+        config = compiled.plan.git_ops
+        vcs.push(repository, config.remote, config.branch)
+    return sha
 
 
 def _inputs(repository: vcs.Repository, compiled: Compiled) -> list[str]:

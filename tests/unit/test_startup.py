@@ -63,6 +63,17 @@ def test_validate_without_other_parties_skips_bundles_and_the_writer() -> None:
     assert _heavy(modules, ("fabgitops.parties", "fabgitops.yamlemit")) == []
 
 
+def test_the_compile_path_imports_git_only_to_commit() -> None:
+    # deliver loads the whole pipeline; GitPython only when --commit or --push (or a config
+    # without RepoURL that reads the remote) needs it.
+    result = subprocess.run([sys.executable, "-c", "import json, sys, fabgitops.deliver; "
+                             "print(json.dumps(sorted(sys.modules)))"],
+                            capture_output=True, text=True, check=True)
+    modules = json.loads(result.stdout)
+    assert "fabgitops.pipeline" in modules
+    assert _heavy(modules, ("git", "gitdb", "fabgitops.vcs")) == []
+
+
 def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
     # inspect decodes protobuf: the same probe reports what it loaded, even when it fails.
     junk = tmp_path / "junk.block"
