@@ -89,9 +89,20 @@ def config_text(orgs: int, peers: int, orderers: int, channel_orgs: int,
             + "GitOps:\n  RepoURL: https://git.example.com/acme/fabric.git\n")
 
 
+def settle() -> None:
+    """Let the disk finish the previous step's writes and deletes before the next is timed.
+
+    Without it, the file system's deferred work of deleting one 13,000-file output (or of
+    writing it) lands in whichever process runs next and doubles its time, at random.
+    """
+    os.sync()
+    time.sleep(1)
+
+
 def timed(argv: Sequence[str], env: dict[str, str], ok: Callable[[int], bool] = lambda c: c == 0
           ) -> Run:
     """Run ``argv`` to completion; its wall time, CPU time and peak RSS (wait4's rusage)."""
+    settle()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
