@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.layout import LOCK
 from fabgitops.output import staging
 from fabgitops.output.apply import TMP_SUFFIX, apply, read_tree
 from fabgitops.output.changes import changeset, with_manifest
@@ -95,3 +96,33 @@ def test_a_compile_staged_in_the_background_writes_the_same_tree(
         and "manifest" not in p}
     assert set(read_tree(tmp_path / "early")) == set(read_tree(tmp_path / "plain"))
     assert temporaries(tmp_path / "early") == []
+
+
+def test_a_compile_that_fails_after_staging_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fabgitops import pipeline
+
+    monkeypatch.setattr(staging, "MIN_FILES", 1)
+    offered: list[int] = []
+    original = Staging.offer
+
+    def counting(self: Staging, part: dict[str, bytes]) -> None:
+        offered.append(len(part))
+        original(self, part)
+
+    def broken(*_: object) -> None:
+        raise EnvironmentProblem("the sealing certificate vanished")
+
+    monkeypatch.setattr(Staging, "offer", counting)
+    monkeypatch.setattr(pipeline, "_seal", broken)
+    config = article_config(tmp_path / "net")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(EnvironmentProblem, match="vanished"):
+        compile_network(config, environment(tmp_path / "home"))
+    assert len(offered) == 2 and all(offered)  # the keystore and the overlays were staged
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                   if not p.is_relative_to(tmp_path / "home"))
+    assert temporaries(tmp_path) == []
+    # Only what the lock leaves behind (as any writing compile does, failed or not).
+    lock = Path("net") / LOCK
+    assert [p for p in after if p not in (lock, lock.parent)] == before

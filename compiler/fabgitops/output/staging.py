@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from fabgitops.errors import EnvironmentProblem
@@ -36,6 +36,8 @@ class Staging:
         self._root = root
         self._current = current
         self._staged: dict[str, bytes] = {}
+        self._created: set[str] = set()
+        """Directories the children may create (absent when offered): discard removes them."""
         self._children: list[int] = []
 
     def offer(self, part: ReadOnlyTree) -> None:
@@ -43,6 +45,7 @@ class Staging:
         changed = {p: c for p, c in part.items() if self._current.get(p) != c}
         if len(changed) < MIN_FILES or not hasattr(os, "fork"):
             return
+        self._created |= self._missing_directories(changed)
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without running the parent's cleanup
             code = 1
@@ -74,7 +77,25 @@ class Staging:
         for path in self._staged:
             with contextlib.suppress(OSError):  # best effort: recover() removes any left over
                 Path(f"{self._root}/{path}{TMP_SUFFIX}").unlink()
+        for directory in sorted(self._created, key=len, reverse=True):  # deepest first
+            with contextlib.suppress(OSError):  # not empty: something else lives there
+                Path(self._root, directory).rmdir()
         self._staged = {}
+        self._created = set()
+
+    def _missing_directories(self, paths: Iterable[str]) -> set[str]:
+        """The directories (relative to the root) above ``paths`` that do not exist yet."""
+        missing: set[str] = set()
+        seen: set[str] = set()
+        for path in paths:
+            directory = path.rpartition("/")[0]
+            while directory and directory not in seen:
+                seen.add(directory)
+                if Path(self._root, directory).is_dir():
+                    break
+                missing.add(directory)
+                directory = directory.rpartition("/")[0]
+        return missing
 
     def _wait(self) -> int:
         failed = 0
