@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from fabgitops.errors import EnvironmentProblem
 from fabgitops.gather import Environment, Request, gather
+from fabgitops.keystore import memo
 from fabgitops.keystore.identity import persist_identity, unsaved_identity_note
 from fabgitops.layout import JOURNAL, STATE_DIR, is_keystore
 from fabgitops.model import SecretsMode
@@ -104,6 +105,7 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
             sha = _commit(repository, request, compiled, push=git.push)
         notes = (identity_note, *compiled.notes) if identity_note else compiled.notes
         _remember(request, env, compiled, notes)
+        memo.write(memo.cache_file(env.environ, env.home, compiled.tree), compiled.facts)
         return Outcome(compiled, recovered, True, sha, git.push and repository is not None,
                        notes)
 

@@ -1,7 +1,8 @@
 """Gather: read every input of a compile once, so that compiling itself is pure.
 
 The configuration, the output directory's tree (keystore, seal index, state), the age identity,
-the sealing certificate, the time and the git remote's URL are read here and nowhere else; the
+the sealing certificate, the time, the git remote's URL and the local memo of checks
+(``keystore.memo``) are read here and nowhere else; the
 result is one immutable :class:`Inputs` value that ``pipeline.compile_network`` turns into the
 output tree. Gathering writes nothing: a generated age identity stays in memory until a writing
 compile persists it (``keystore.identity.persist_identity``).
@@ -19,6 +20,7 @@ from fabgitops import crypto
 from fabgitops.config_file import LoadedConfig, load
 from fabgitops.crypto import KeyGen
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.keystore import memo
 from fabgitops.keystore.identity import ResolvedIdentity, config_dir, resolve_identity
 from fabgitops.keystore.ledger import keystore_exists
 from fabgitops.model import GitOpsEngine, SecretsMode
@@ -101,6 +103,8 @@ class Inputs:
     """The URL of GitOps.Remote in the output repository, read only when an engine is on
     and GitOps.RepoURL is not set."""
     renew: bool
+    memo: frozenset[str] = frozenset()
+    """Facts of the local memo (``keystore.memo``): decisions that need not decrypt again."""
 
 
 def gather(request: Request, env: Environment, *, sealing: bool = True) -> Inputs:
@@ -130,7 +134,9 @@ def gather(request: Request, env: Environment, *, sealing: bool = True) -> Input
     git_ops = plan.git_ops
     wants_remote = git_ops.engine is not GitOpsEngine.NONE and not git_ops.repo_url
     remote = env.repo_url(request.root, git_ops.remote) if wants_remote else None
-    return Inputs(loaded, current, identity, certificate, env.clock(), remote, request.renew)
+    known = memo.read(memo.cache_file(env.environ, env.home, current))
+    return Inputs(loaded, current, identity, certificate, env.clock(), remote, request.renew,
+                  known)
 
 
 def _seal_certificate(request: Request, plan: Plan) -> SealCertificateFile:

@@ -23,6 +23,7 @@ from fabgitops.config_file import LoadedConfig
 from fabgitops.crypto import CryptoMaterial, KeyGen
 from fabgitops.errors import EnvironmentProblem, Issue
 from fabgitops.gather import Inputs
+from fabgitops.keystore.credentials import SEAL_INDEX_KEY
 from fabgitops.layout import GITIGNORE, LOCAL_ONLY, SEAL_INDEX, SOPS_CONFIG, STATE_DIR
 from fabgitops.model import GitOpsEngine, SecretsMode
 from fabgitops.notes import Note
@@ -55,8 +56,6 @@ from fabgitops.seal import (
 from fabgitops.shipped_bases import bases_tree
 from fabgitops.tree import GENERATED_HEADER, FileTree, ReadOnlyTree, merge
 
-SEAL_INDEX_KEY = "fabgitops/seal-index-key"
-
 
 @dataclass(frozen=True)
 class Compiled:
@@ -71,6 +70,8 @@ class Compiled:
     notes: tuple[Note, ...]
     state: dict[str, Any]
     """The network summary recorded in ``.fabgitops/state.json`` (commit messages use it)."""
+    facts: frozenset[str] = frozenset()
+    """The memo a writing compile stores (``keystore.memo``): what holds for this output."""
 
     @property
     def loaded(self) -> LoadedConfig:
@@ -108,7 +109,7 @@ def prepare(inputs: Inputs, keygen: KeyGen) -> Prepared:
     # Keys exist for this party's orgs only; other parties' public material is imported.
     material = crypto.issue(own_orgs(plan), inputs.current, clock=lambda: inputs.now,
                             keygen=keygen, identity=inputs.identity.identity,
-                            renew=inputs.renew, credentials=[SEAL_INDEX_KEY])
+                            renew=inputs.renew, credentials=[SEAL_INDEX_KEY], known=inputs.memo)
     material = replace(material, imported=imported_files(plan, inputs.loaded.bundles))
     return Prepared(inputs, plan, material)
 
@@ -174,7 +175,8 @@ def compile_network(inputs: Inputs, *, keygen: KeyGen, random: Callable[[int], b
     notes += removed_chaincode_notes(previous_state, state)
     notes += signature_notes(plan, {**current, **tree})
     headline = summary.describe(previous_state, state) if changes else []
-    return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state)
+    return Compiled(inputs, plan, material, tree, changes, headline, tuple(notes), state,
+                    material.facts | sealed.facts)
 
 
 def _seal(
@@ -203,10 +205,11 @@ def _seal(
     raw_index = inputs.current.get(SEAL_INDEX)
     previous = loads(raw_index, source=SEAL_INDEX) if raw_index else SealIndex()
     # The credential is a 43-character password carrying 32 random bytes; the index wants a
-    # 32-byte HMAC key, so derive one from it.
+    # 32-byte HMAC key, so derive one from it. Decrypting it also proves the identity when
+    # the memo spares every other decryption.
     key = hashlib.sha256(material.credential(SEAL_INDEX_KEY).encode()).digest()
     return seal_secrets(secrets, method, current=inputs.current, previous=previous,
-                        index_key=key, random=random, now=inputs.now)
+                        index_key=key, random=random, now=inputs.now, known=inputs.memo)
 
 
 def _engine(inputs: Inputs, plan: Plan, notes: list[Note]) -> FileTree:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -233,7 +233,7 @@ def test_every_certificate_is_low_s(case: tuple[Plan, CryptoMaterial]) -> None:
     assert all(is_low_s(_cert(pem).signature) for pem in pems)
 
 
-def _admincerts(files: dict[str, bytes]) -> dict[str, bytes]:
+def _admincerts(files: Mapping[str, bytes]) -> dict[str, bytes]:
     return {p.removeprefix("admincerts/"): c for p, c in files.items()
             if p.startswith("admincerts/")}
 

@@ -39,7 +39,11 @@ def _compile(config: Path, *extra: str) -> int:
 
 
 def _records(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "cache").rglob("*.json"))
+    return sorted((tmp_path / "cache" / "fabgitops" / "up-to-date").rglob("*.json"))
+
+
+def _memos(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache" / "fabgitops" / "memo").rglob("*.json"))
 
 
 def _no_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,7 +149,9 @@ def test_nothing_is_recorded_after_a_compile_that_warns_or_renews(
 
 def test_read_only_commands_never_write_a_record(network: Path, tmp_path: Path) -> None:
     (record,) = _records(tmp_path)
+    (memo,) = _memos(tmp_path)  # the writing compile also stored its memo of checks
     record.unlink()
+    memo.unlink()
     assert _compile(network, "--check") == 0
     assert _compile(network, "--dry-run") == 0
-    assert _records(tmp_path) == []
+    assert _records(tmp_path) == [] and _memos(tmp_path) == []

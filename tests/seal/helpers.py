@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from fabgitops.keystore.value import SecretValue
 from fabgitops.seal import PlainSecret
 from tests.conftest import tool
 
@@ -70,7 +71,8 @@ def sops_decrypt(path: Path, identity: str, *extra: str) -> subprocess.Completed
                           capture_output=True, text=True, cwd=path.parent, timeout=60)
 
 
-def secret(name: str = "peer0-tls", namespace: str = "org1", **data: bytes) -> PlainSecret:
+def secret(name: str = "peer0-tls", namespace: str = "org1", **data: SecretValue
+           ) -> PlainSecret:
     """A PlainSecret at ``overlays/<ns>/secrets/<name>.yaml`` (data keys with ``_`` as ``.``)."""
     values = {k.replace("_", "."): v for k, v in data.items()} or {"password": b"hunter2-xyz"}
     return PlainSecret(path=f"overlays/{namespace}/secrets/{name}.yaml", name=name,

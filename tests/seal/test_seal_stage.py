@@ -197,6 +197,7 @@ def test_no_plaintext_in_sealed_or_sops_output_or_index(
     blob = b"\n".join(outputs)
     for plain in _secrets():
         for value in plain.data.values():
+            assert isinstance(value, bytes)
             forms = [value, base64.b64encode(value), hashlib.sha256(value).hexdigest().encode(),
                      hashlib.sha256(base64.b64encode(value)).hexdigest().encode()]
             assert not any(form in blob for form in forms), value

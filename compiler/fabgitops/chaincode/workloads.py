@@ -14,6 +14,7 @@ the namespace's peers (render/namespace_objects.py), and the default deny keeps 
 from __future__ import annotations
 
 from fabgitops.chaincode.stage import OrgChaincode
+from fabgitops.keystore.value import SecretValue
 from fabgitops.render.common import (
     Labels,
     Manifest,
@@ -40,9 +41,9 @@ def tls_config_map(entry: OrgChaincode, labels: Labels) -> Manifest | None:
         "ca.crt": entry.chaincode_ca_pem})
 
 
-def secret_data(entry: OrgChaincode) -> dict[str, bytes]:
+def secret_data(entry: OrgChaincode) -> dict[str, SecretValue]:
     """The server's Secret ``<server>-keys``: its TLS private key."""
-    return {TLS_KEY: entry.tls.key_pem} if entry.tls is not None else {}
+    return {TLS_KEY: entry.tls.key} if entry.tls is not None else {}
 
 
 def _environment(entry: OrgChaincode) -> list[Manifest]:

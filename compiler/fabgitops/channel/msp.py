@@ -17,6 +17,7 @@ import yaml
 from fabgitops import yamlio
 from fabgitops.channel._pb import Proto, msp_config, serialize
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.keystore.value import SecretValue, unrevealed
 
 # msp/configbuilder.go constants (cacerts, admincerts, ...).
 CACERTS = "cacerts"
@@ -65,6 +66,10 @@ class MaterialFiles(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._files)
+
+    def unrevealed(self, path: str) -> SecretValue | None:
+        """The file at ``path`` without decrypting it (a key stays a keystore secret)."""
+        return unrevealed(self._files, path)
 
     def children(self, directory: str) -> list[str]:
         """Names of the files directly in ``directory``."""

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from fabgitops.channel._pb import Proto, common, configtx, identities, serialize
 from fabgitops.channel.authorize import Signer
 from fabgitops.channel.envelope import NONCE_SIZE, UPDATE_MSG_VERSION
+from fabgitops.keystore.value import SecretValue, reveal
 
 # Curve orders, for the low-S rule (bccsp/sw/ecdsa.go curveHalfOrders).
 _ORDERS = {
@@ -37,10 +38,16 @@ _ORDERS = {
 
 @dataclass(frozen=True)
 class KeyedSigner:
-    """A signer with its private key (PEM, in memory only)."""
+    """A signer with its private key (PEM, in memory only; a keystore secret is decrypted only
+    when it signs)."""
 
     signer: Signer
-    key_pem: bytes
+    key: SecretValue
+
+    @property
+    def key_pem(self) -> bytes:
+        """The private key, PEM (decrypted)."""
+        return reveal(self.key)
 
     def __repr__(self) -> str:
         return f"KeyedSigner({self.signer.msp_id!r}, {self.signer.name!r})"

@@ -47,6 +47,7 @@ from fabgitops.channel.readable import config_yaml, readable_yaml, update_yaml
 from fabgitops.channel.signing import KeyedSigner
 from fabgitops.crypto.msp import identity_files
 from fabgitops.errors import ConfigInvalid
+from fabgitops.keystore.value import unrevealed
 from fabgitops.plan import SYSTEM_CHANNEL, Plan
 from fabgitops.ports import Clock, RandomBytes
 
@@ -123,7 +124,7 @@ def admin_signers(plan: Plan, material: Mapping[str, bytes]) -> list[KeyedSigner
         name = org.admin.common_name
         files = identity_files(org, org.admin)
         cert = material.get(files.signcert)
-        key = material.get(files.msp_key)
+        key = unrevealed(material, files.msp_key)  # decrypted only if it signs
         if cert is not None and key is not None:
             out.append(KeyedSigner(Signer(org.msp_id, name, cert), key))
     return out

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import ipaddress
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -52,11 +53,39 @@ class Authority:
     ``subject`` holds the fields every signed certificate inherits (ca.go L128-135); like
     ``cryptogen extend`` (main.go ``getCA`` L716-731) they come from the current configuration,
     while the issuer name is always the CA certificate's own subject.
+
+    ``key`` may be a function that loads it: a CA that signs nothing in a compile is never
+    decrypted (its certificate was checked against the key when it was read).
     """
 
     certificate: x509.Certificate
-    key: PrivateKey
+    key: PrivateKey | Callable[[], PrivateKey]
     subject: Subject
+
+    @functools.cached_property
+    def private_key(self) -> PrivateKey:
+        """The CA's key (loaded, and so decrypted, on first use)."""
+        return self.key if isinstance(self.key, ec.EllipticCurvePrivateKey) else self.key()
+
+    @functools.cached_property
+    def certificate_der(self) -> bytes:
+        """The certificate, DER (one encoding per certificate: what a memo fact binds)."""
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    @functools.cached_property
+    def consistent_key_id(self) -> bool:
+        """Whether the AKI this CA writes into leaves is its :attr:`key_id` (its certificate's
+        SKI, when it has one, is computed as cryptogen does)."""
+        return _authority_key_id(self) == self.key_id
+
+    @functools.cached_property
+    def key_id(self) -> bytes:
+        """SHA-256 of the CA's public point (``subject_key_id``), from its certificate, which
+        holds the same key."""
+        public = self.certificate.public_key()
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            return subject_key_id(public)
+        return subject_key_id(self.private_key.public_key())
 
 
 def _attribute(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribute[str]:
@@ -306,7 +335,7 @@ def sign_leaf(
         builder = builder.add_extension(
             x509.SubjectAlternativeName(alternative_names(sans)), critical=False
         )
-    return _sign(builder, authority.key, deterministic)
+    return _sign(builder, authority.private_key, deterministic)
 
 
 def _authority_key_id(authority: Authority) -> bytes:
@@ -314,7 +343,7 @@ def _authority_key_id(authority: Authority) -> bytes:
     try:
         ext = authority.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
     except x509.ExtensionNotFound:
-        return subject_key_id(authority.key.public_key())
+        return authority.key_id
     return ext.value.digest
 
 

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from fabgitops.crypto import msp
 from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.keystore.value import KeystoreSecret, RevealingFiles, SecretValue
 from fabgitops.notes import Note
 from fabgitops.plan import Identity, Org
 from fabgitops.tree import FileTree
@@ -21,32 +22,42 @@ from fabgitops.tree import FileTree
 class CryptoMaterial:
     """Everything the crypto stage produced.
 
-    Private keys are held here in clear (``files``, ``CertKey.key_pem``); only ``keystore``,
-    where they are age-encrypted, may be written to the repository.
+    Private keys and credentials are decrypted when read (``files``, ``CertKey.key_pem``,
+    :meth:`credential`), not before; only ``keystore``, where they are age-encrypted, may be
+    written to the repository.
     """
 
     orgs: Mapping[str, OrgMaterial]
     """By org ``Name``, orderer orgs first, in configuration order."""
     keystore: FileTree
     """``.fabgitops/keystore/...``: certificates in clear, keys and credentials age-encrypted."""
-    credentials: Mapping[str, str]
+    secret_credentials: Mapping[str, KeystoreSecret]
+    """The generated credentials by name, UTF-8, not decrypted until read."""
     notes: tuple[Note, ...] = ()
     """What this compile created, reissued, retired or restored, and warnings."""
     imported: Mapping[str, bytes] = field(default_factory=dict)
     """Other parties' public material (``fabgitops.parties``) in cryptogen's layout: their
     verifying MSPs and nodes' certificates, never a key."""
+    facts: frozenset[str] = frozenset()
+    """The crypto stage's checks to remember (``fabgitops.keystore.memo``)."""
 
     def __repr__(self) -> str:
         return f"CryptoMaterial(orgs={list(self.orgs)!r}, {len(self.keystore)} keystore files)"
 
     @cached_property
     def files(self) -> Mapping[str, bytes]:
-        """Every file cryptogen would write, relative to ``crypto-config/`` (keys decrypted)."""
-        out: dict[str, bytes] = {}
+        """Every file cryptogen would write, relative to ``crypto-config/`` (a key is decrypted
+        when it is read)."""
+        out: dict[str, SecretValue] = {}
         for org in self.orgs.values():
             out.update(msp.org_files(org))
         out.update(self.imported)
-        return out
+        return RevealingFiles(out)
+
+    @property
+    def credentials(self) -> Mapping[str, str]:
+        """The generated credentials by name (each decrypted when read)."""
+        return _Credentials(self.secret_credentials)
 
     @cached_property
     def directories(self) -> tuple[str, ...]:
@@ -75,18 +86,18 @@ class CryptoMaterial:
         name = identity if isinstance(identity, str) else identity.common_name
         return self.org(org).identity(name)
 
-    def local_msp(self, org: Org | str, identity: Identity | str) -> FileTree:
+    def local_msp(self, org: Org | str, identity: Identity | str) -> Mapping[str, bytes]:
         """The identity's ``msp/`` folder, relative to it: ``cacerts/..``, ``keystore/priv_sk``,
         ``signcerts/..``, ``tlscacerts/..``, ``admincerts/..`` and ``config.yaml`` (NodeOUs)."""
-        return msp.local_msp(self.org(org), self.identity(org, identity))
+        return RevealingFiles(msp.local_msp(self.org(org), self.identity(org, identity)))
 
-    def tls(self, org: Org | str, identity: Identity | str) -> FileTree:
+    def tls(self, org: Org | str, identity: Identity | str) -> Mapping[str, bytes]:
         """The identity's ``tls/`` folder: ``ca.crt`` and ``server.*`` (nodes) or ``client.*``."""
-        return msp.tls_folder(self.org(org), self.identity(org, identity))
+        return RevealingFiles(msp.tls_folder(self.org(org), self.identity(org, identity)))
 
-    def verifying_msp(self, org: Org | str) -> FileTree:
+    def verifying_msp(self, org: Org | str) -> Mapping[str, bytes]:
         """The org's ``msp/`` (configtxgen's ``MSPDir``), relative to it."""
-        return msp.verifying_msp(self.org(org))
+        return RevealingFiles(msp.verifying_msp(self.org(org)))
 
     def signing_ca(self, org: Org | str) -> CertKey:
         """The org's signing CA pair, which its fabric-ca-server serves."""
@@ -108,14 +119,22 @@ class CryptoMaterial:
         return self.org(org).ca_server_tls
 
     def credential(self, name: str) -> str:
-        """A generated credential kept in the keystore.
+        """A generated credential kept in the keystore (decrypted).
 
         Raises:
             KeyError: the credential was not requested from ``issue`` (see
                 :func:`fabgitops.crypto.stage.credential_names`).
         """
+        return self.secret_credential(name).reveal().decode("utf-8")
+
+    def secret_credential(self, name: str) -> KeystoreSecret:
+        """A generated credential, not decrypted (see :meth:`credential`).
+
+        Raises:
+            KeyError: as :meth:`credential`.
+        """
         try:
-            return self.credentials[name]
+            return self.secret_credentials[name]
         except KeyError:
             raise KeyError(
                 f"credential {name!r} was not generated; pass it to issue(credentials=...)"
@@ -139,3 +158,19 @@ class CryptoMaterial:
                 yield f"{base}/chaincodes/{chaincode}/tls/server.crt", pair
             if org.scraper_tls is not None:
                 yield f"{base}/monitoring/tls/client.crt", org.scraper_tls
+
+
+class _Credentials(Mapping[str, str]):
+    """Credentials by name, each decrypted when read."""
+
+    def __init__(self, secrets: Mapping[str, KeystoreSecret]) -> None:
+        self._secrets = secrets
+
+    def __getitem__(self, name: str) -> str:
+        return self._secrets[name].reveal().decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._secrets)
+
+    def __len__(self) -> int:
+        return len(self._secrets)

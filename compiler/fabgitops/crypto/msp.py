@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fabgitops.crypto.values import CertKey, IdentityMaterial, OrgMaterial
+from fabgitops.keystore.value import SecretValue
 from fabgitops.plan import Identity, NodeKind, Org
 
-Files = dict[str, bytes]
+Files = dict[str, SecretValue]
+"""Paths to contents; private keys stay :class:`~fabgitops.keystore.value.KeystoreSecret` until
+read (``CryptoMaterial`` hands them out as ``RevealingFiles``)."""
 
 # msp.go L28-33: the NodeOU values, in the order exportConfig writes them (L301-316).
 _NODE_OU_KEYS = (
@@ -106,7 +109,7 @@ def _admincerts(org: OrgMaterial, identity: IdentityMaterial | None) -> Files:
 
 
 def _ca_folders(org: OrgMaterial) -> Files:
-    files = {
+    files: Files = {
         f"cacerts/{cert_filename(org.ca_name)}": org.ca.cert_pem,
         f"tlscacerts/{cert_filename(org.tlsca_name)}": org.tlsca.cert_pem,
     }
@@ -125,7 +128,7 @@ def local_msp(org: OrgMaterial, identity: IdentityMaterial) -> Files:
         f"admincerts/{name}": pem for name, pem in _admincerts(org, identity).items()
     }
     files |= _ca_folders(org)
-    files["keystore/priv_sk"] = identity.enrollment.key_pem
+    files["keystore/priv_sk"] = identity.enrollment.key
     files[f"signcerts/{cert_filename(identity.common_name)}"] = identity.enrollment.cert_pem
     return files
 
@@ -136,7 +139,7 @@ def tls_folder(org: OrgMaterial, identity: IdentityMaterial) -> Files:
     return {
         "ca.crt": org.tlsca.cert_pem,
         f"{prefix}.crt": identity.tls.cert_pem,
-        f"{prefix}.key": identity.tls.key_pem,
+        f"{prefix}.key": identity.tls.key,
     }
 
 
@@ -149,7 +152,7 @@ def verifying_msp(org: OrgMaterial) -> Files:
 
 def _ca_dir(pair: CertKey, name: str) -> Files:
     # ca.go NewCA: csp.GeneratePrivateKey writes priv_sk (csp.go L89), the cert <CN>-cert.pem.
-    return {cert_filename(name): pair.cert_pem, "priv_sk": pair.key_pem}
+    return {cert_filename(name): pair.cert_pem, "priv_sk": pair.key}
 
 
 def _under(prefix: str, files: Files) -> Files:

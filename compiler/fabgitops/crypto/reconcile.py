@@ -34,11 +34,12 @@ from fabgitops.crypto.keys import (
     load_private_key,
     private_key_pem,
     public_keys_equal,
-    subject_key_id,
 )
 from fabgitops.crypto.values import CertKey
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.keystore import memo
 from fabgitops.keystore.ledger import Ledger
+from fabgitops.keystore.value import KeystoreSecret
 from fabgitops.layout import KEYSTORE_DIR
 from fabgitops.notes import Note
 from fabgitops.plan import Subject
@@ -57,6 +58,24 @@ class Issuance:
     renew_before: datetime | None
     """Reissue leaves expiring before this instant (``renew=True``), else None."""
     notes: list[Note] = field(default_factory=list)
+    memo_key: bytes = b""
+    """Key of the checks' memo facts (``keystore.memo.identity_key``); empty: no memo."""
+    known: frozenset[str] = frozenset()
+    """Facts remembered from earlier compiles."""
+    facts: set[str] = field(default_factory=set)
+    """Facts that hold in this compile (the memo to store)."""
+
+    def remembered(self, kind: bytes, *fields: bytes) -> tuple[str, bool]:
+        """The fact ``kind(fields)`` and whether an earlier compile established it."""
+        if not self.memo_key:
+            return "", False
+        found = memo.fact(self.memo_key, kind, *fields)
+        return found, found in self.known
+
+    def establish(self, found: str) -> None:
+        """Remember a fact that holds now (checked, or remembered and still true)."""
+        if found:
+            self.facts.add(found)
 
 
 def _serial_label(path: str, *parts: bytes) -> str:
@@ -73,13 +92,28 @@ def _load_key(path: str, pem: bytes) -> PrivateKey:
         raise EnvironmentProblem(f"{KEYSTORE_DIR}/{path} is not a usable key: {exc}") from None
 
 
-def _key(ctx: Issuance, root: str, certificate_exists: bool) -> tuple[PrivateKey, bytes, bool]:
-    """The key under ``root``: reused, or new. Returns (key, PEM, created)."""
+@dataclass
+class _Key:
+    """The key under one root: its keystore secret, loaded (and so decrypted) on first use."""
+
+    path: str
+    secret: KeystoreSecret
+    created: bool
+    loaded: PrivateKey | None = None
+
+    def load(self) -> PrivateKey:
+        if self.loaded is None:
+            self.loaded = _load_key(self.path, self.secret.reveal())
+        return self.loaded
+
+
+def _key(ctx: Issuance, root: str, certificate_exists: bool) -> _Key:
+    """The key under ``root``: reused (still encrypted), or new."""
     path = f"{root}/{KEY_FILE}"
-    plain = ctx.ledger.secret(path)
-    if plain is not None:
+    existing = ctx.ledger.secret(path)
+    if existing is not None:
         ctx.ledger.keep(path)
-        return _load_key(path, plain), plain, False
+        return _Key(path, existing, False)
     if certificate_exists:
         raise EnvironmentProblem(
             f"{KEYSTORE_DIR}/{root}/{CERT_FILE} exists but its key {KEY_FILE} is missing: "
@@ -88,9 +122,7 @@ def _key(ctx: Issuance, root: str, certificate_exists: bool) -> tuple[PrivateKey
             "certificate too."
         )
     key = ctx.keygen.private_key(path)
-    pem = private_key_pem(key)
-    ctx.ledger.put_secret(path, pem)
-    return key, pem, True
+    return _Key(path, ctx.ledger.put_secret(path, private_key_pem(key)), True, key)
 
 
 def _certificate(ctx: Issuance, path: str) -> x509.Certificate | None:
@@ -110,30 +142,36 @@ def authority(
 
     A CA certificate is never replaced while its key exists: every certificate of the org and
     every channel config that lists the CA depend on it. A subject change in the configuration
-    is reported, not applied.
+    is reported, not applied. The key is decrypted only when the CA signs, or when no earlier
+    compile established that the certificate belongs to it (``keystore.memo``).
 
     Raises:
         EnvironmentProblem: the CA certificate exists but its key is missing or unreadable.
     """
     cert_path = f"{root}/{CERT_FILE}"
     existing = _certificate(ctx, cert_path)
-    key, key_pem, created = _key(ctx, root, existing is not None)
+    key = _key(ctx, root, existing is not None)
     wanted = subject_name(subject, common_name, organization=organization)
     if existing is None:
         serial = ctx.keygen.serial_number(_serial_label(cert_path, name_der(wanted)))
         certificate = self_signed(
-            key, common_name, organization, subject, now=ctx.now, serial=serial,
+            key.load(), common_name, organization, subject, now=ctx.now, serial=serial,
             deterministic=ctx.keygen.deterministic_signatures,
         )
         cert_pem = certificate_pem(certificate)
         ctx.ledger.put(cert_path, cert_pem)
-        text = f"{'created' if created else 'reissued'} CA {common_name} ({root})"
-        ctx.notes.append(Note.created(text) if created else Note.info(text))
-        return Authority(certificate, key, subject), CertKey(cert_pem, key_pem)
-    if not public_keys_equal(existing.public_key(), key.public_key()):
+        ctx.establish(ctx.remembered(b"authority", cert_pem, key.secret.token.encode())[0])
+        text = f"{'created' if key.created else 'reissued'} CA {common_name} ({root})"
+        ctx.notes.append(Note.created(text) if key.created else Note.info(text))
+        return Authority(certificate, key.load, subject), CertKey(cert_pem, key.secret)
+    kept = ctx.ledger.certificate(cert_path)
+    assert kept is not None
+    found, known = ctx.remembered(b"authority", kept, key.secret.token.encode())
+    if not known and not public_keys_equal(existing.public_key(), key.load().public_key()):
         raise EnvironmentProblem(
             f"{KEYSTORE_DIR}/{cert_path} does not belong to the key next to it"
         )
+    ctx.establish(found)
     ctx.ledger.keep(cert_path)
     if name_der(existing.subject) != name_der(wanted):
         ctx.notes.append(Note.warning(
@@ -141,9 +179,7 @@ def authority(
             f"the configuration asks for {wanted.rfc4514_string()}. A CA is not reissued "
             "automatically; retire the org's keystore folder to start a new CA."
         ))
-    kept = ctx.ledger.certificate(cert_path)
-    assert kept is not None
-    return Authority(existing, key, subject), CertKey(kept, key_pem)
+    return Authority(existing, key.load, subject), CertKey(kept, key.secret)
 
 
 def _sans_of(certificate: x509.Certificate) -> list[x509.GeneralName]:
@@ -174,7 +210,7 @@ def stale_reason(
     if not public_keys_equal(certificate.public_key(), key.public_key()):
         return "it does not match its key"
     if (name_der(certificate.issuer) != name_der(issuer.certificate.subject)
-            or _authority_key_id(certificate) != subject_key_id(issuer.key.public_key())):
+            or _authority_key_id(certificate) != issuer.key_id):
         return "it was issued by another CA"
     if name_der(certificate.subject) != name_der(subject):
         return "the subject changed"
@@ -197,30 +233,47 @@ def leaf(
 ) -> tuple[CertKey, bool]:
     """Reuse or issue the leaf pair kept under ``root`` (an identity's ``msp`` or ``tls``).
 
+    A kept pair that an earlier compile found fresh for the same inputs (certificate, key,
+    issuer, subject fields, SANs: a ``keystore.memo`` fact) is reused without decrypting its key
+    or parsing its certificate; otherwise :func:`stale_reason` decides, on the decrypted key.
+
     Returns:
         The pair, and whether its key was created now (a new identity).
     """
     cert_path = f"{root}/{CERT_FILE}"
-    existing = _certificate(ctx, cert_path)
-    key, key_pem, created = _key(ctx, root, existing is not None)
-    subject = leaf_subject(issuer, common_name, node_ous)
-    if existing is not None:
-        reason = stale_reason(existing, issuer, subject, sans, key, ctx.renew_before)
-        if reason is None:
+    pem = ctx.ledger.certificate(cert_path)
+    key = _key(ctx, root, pem is not None)
+    inputs = (key.secret.token.encode(), issuer.certificate_der, repr(issuer.subject).encode(),
+              common_name.encode(), "\0".join(node_ous).encode(), "\0".join(sans).encode())
+    subject = leaf_subject(issuer, common_name, node_ous) if pem is None else None
+    if pem is not None:
+        found, known = ctx.remembered(b"leaf", pem, *inputs)
+        if not known or ctx.renew_before is not None:
+            existing = _certificate(ctx, cert_path)
+            assert existing is not None
+            subject = leaf_subject(issuer, common_name, node_ous)
+            reason = stale_reason(existing, issuer, subject, sans, key.load(), ctx.renew_before)
+            known = reason is None
+            if reason is not None:
+                ctx.notes.append(Note.info(f"reissued {cert_path} with its key: {reason}"))
+        if known:
+            ctx.establish(found)
             ctx.ledger.keep(cert_path)
-            pem = ctx.ledger.certificate(cert_path)
-            assert pem is not None
-            return CertKey(pem, key_pem), created
-        ctx.notes.append(Note.info(f"reissued {cert_path} with its key: {reason}"))
+            return CertKey(pem, key.secret), key.created
+    assert subject is not None
     not_before, _ = validity(ctx.now)
     label = _serial_label(
         cert_path, name_der(subject), repr(list(sans)).encode(), not_before.isoformat().encode()
     )
     certificate = sign_leaf(
-        issuer, key.public_key(), common_name, profile, node_ous=node_ous, sans=sans,
+        issuer, key.load().public_key(), common_name, profile, node_ous=node_ous, sans=sans,
         now=ctx.now, serial=ctx.keygen.serial_number(label),
         deterministic=ctx.keygen.deterministic_signatures, subject=subject,
     )
     pem = certificate_pem(certificate)
     ctx.ledger.put(cert_path, pem)
-    return CertKey(pem, key_pem), created
+    if issuer.consistent_key_id:
+        # Fresh by construction: its key, the issuer's subject and key id, the wanted subject
+        # and SANs; what stale_reason would find next time without renewal (tests compare).
+        ctx.establish(ctx.remembered(b"leaf", pem, *inputs)[0])
+    return CertKey(pem, key.secret), key.created

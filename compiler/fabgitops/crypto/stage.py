@@ -29,6 +29,7 @@ from fabgitops.crypto.keys import KeyGen
 from fabgitops.crypto.material import CryptoMaterial
 from fabgitops.crypto.reconcile import Issuance, authority, leaf
 from fabgitops.crypto.values import IdentityMaterial, OrgMaterial
+from fabgitops.keystore import memo
 from fabgitops.keystore.credentials import (
     ca_admin_credential,
     couchdb_credential,
@@ -68,6 +69,7 @@ def issue(
     identity: AgeIdentity,
     renew: bool = False,
     credentials: Iterable[str] = (),
+    known: frozenset[str] = frozenset(),
 ) -> CryptoMaterial:
     """Reuse or create every certificate, key and credential the plan needs.
 
@@ -79,6 +81,7 @@ def issue(
         identity: the age identity that decrypts the existing keystore.
         renew: also reissue leaf certificates expiring within ``Keystore.ExpiryWarningDays``.
         credentials: names of extra credentials to keep, besides :func:`credential_names`.
+        known: the memo's facts (``keystore.memo``): checks that need not decrypt again.
 
     Raises:
         EnvironmentProblem: the keystore cannot be decrypted with ``identity``, a key is
@@ -97,7 +100,8 @@ def issue(
     )
     ledger = Ledger(keystore_part(previous), sealer)
     renew_before = now + timedelta(days=settings.expiry_warning_days) if renew else None
-    ctx = Issuance(ledger, keygen, now, renew_before)
+    ctx = Issuance(ledger, keygen, now, renew_before, memo_key=memo.identity_key(identity),
+                   known=known)
     # cryptogen 3.x marshals config.yaml with yaml v4, indenting by 4 (2.5's yaml.v2: by 2).
     indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
     servers = chaincode_servers(plan)
@@ -112,7 +116,7 @@ def issue(
     notes = [*ctx.notes, *(Note.created(f"created credential {n}") for n in created)]
     notes += [Note.info(f"retired {p} to retired/{p}") for p in outcome.retired]
     notes += [Note.info(f"restored {p} from retired/") for p in outcome.restored]
-    return CryptoMaterial(orgs, outcome.tree, values, tuple(notes))
+    return CryptoMaterial(orgs, outcome.tree, values, tuple(notes), facts=frozenset(ctx.facts))
 
 
 def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = (),

@@ -12,15 +12,25 @@ from functools import cached_property
 
 from cryptography import x509
 
+from fabgitops.keystore.value import SecretValue, reveal
 from fabgitops.plan import NodeKind, Role
 
 
 @dataclass(frozen=True)
 class CertKey:
-    """A certificate and its private key, both PEM (the key in clear: never write it to git)."""
+    """A certificate and its private key, both PEM (the key in clear: never write it to git).
+
+    ``key`` may still be encrypted (a :class:`~fabgitops.keystore.value.KeystoreSecret`):
+    whatever only passes it on takes ``key``; :attr:`key_pem` decrypts it.
+    """
 
     cert_pem: bytes
-    key_pem: bytes
+    key: SecretValue
+
+    @property
+    def key_pem(self) -> bytes:
+        """The private key, PEM (decrypted if it was not yet)."""
+        return reveal(self.key)
 
     @cached_property
     def certificate(self) -> x509.Certificate:

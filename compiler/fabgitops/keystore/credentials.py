@@ -11,6 +11,7 @@ import string
 from collections.abc import Iterable
 
 from fabgitops.keystore.ledger import SECRET_SUFFIX, Ledger
+from fabgitops.keystore.value import KeystoreSecret
 from fabgitops.ports import LabelledRandomBytes
 
 CREDENTIALS_DIR = "credentials"
@@ -23,6 +24,10 @@ _ALPHABET = string.digits + string.ascii_letters
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 """``(label, size) -> bytes``: the :class:`fabgitops.crypto.keys.KeyGen` randomness port."""
+
+
+SEAL_INDEX_KEY = "fabgitops/seal-index-key"
+"""The credential whose hash keys the seal index (``fabgitops.seal.index``)."""
 
 
 def credential_path(name: str) -> str:
@@ -60,23 +65,22 @@ def couchdb_credential(domain: str, hostname: str) -> str:
 
 def reconcile_credentials(
     ledger: Ledger, names: Iterable[str], random: LabelledRandomBytes
-) -> tuple[dict[str, str], list[str]]:
-    """Reuse or create each named credential in ``ledger``.
+) -> tuple[dict[str, KeystoreSecret], list[str]]:
+    """Reuse or create each named credential in ``ledger`` (decrypting none).
 
     Returns:
-        The credentials by name, and the names that were created now.
+        The credentials by name (UTF-8), and the names that were created now.
     """
-    values: dict[str, str] = {}
+    values: dict[str, KeystoreSecret] = {}
     created = []
     for name in dict.fromkeys(names):
         path = credential_path(name)
         existing = ledger.secret(path)
         if existing is not None:
             ledger.keep(path)
-            values[name] = existing.decode("utf-8")
+            values[name] = existing
             continue
         password = password_from(random(path, PASSWORD_BYTES))
-        ledger.put_secret(path, password.encode())
-        values[name] = password
+        values[name] = ledger.put_secret(path, password.encode())
         created.append(name)
     return values, created

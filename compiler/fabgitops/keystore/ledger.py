@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fabgitops.keystore.sealing import RECIPIENTS_FILE, Sealer, recipients_file
+from fabgitops.keystore.value import KeystoreSecret
 from fabgitops.layout import KEYSTORE_DIR
 from fabgitops.tree import FileTree
 
@@ -67,7 +68,7 @@ class Ledger:
             if p.startswith(retired_prefix)
         }
         self._out: dict[str, bytes] = {}
-        self._plain: dict[str, bytes] = {}
+        self._secrets: dict[str, KeystoreSecret] = {}
         self._restored: set[str] = set()
 
     def _lookup(self, path: str) -> bytes | None:
@@ -78,20 +79,18 @@ class Ledger:
         """The previous content at ``path`` (or ``retired/path``), if any."""
         return self._lookup(path)
 
-    def secret(self, path: str) -> bytes | None:
-        """The decrypted previous secret at ``path`` (or ``retired/path``), if any.
-
-        Raises:
-            EnvironmentProblem: it cannot be decrypted with the identity in use.
-        """
+    def secret(self, path: str) -> KeystoreSecret | None:
+        """The previous secret at ``path`` (or ``retired/path``), if any, still encrypted: its
+        :meth:`~KeystoreSecret.reveal` decrypts it (the same object for every call)."""
+        found = self._secrets.get(path)
+        if found is not None:
+            return found
         sealed = self._lookup(path)
         if sealed is None:
             return None
-        plain = self._plain.get(path)
-        if plain is None:
-            plain = self._sealer.open(f"{KEYSTORE_DIR}/{path}", sealed)
-            self._plain[path] = plain
-        return plain
+        found = KeystoreSecret(f"{KEYSTORE_DIR}/{path}", sealed, self._sealer.open)
+        self._secrets[path] = found
+        return found
 
     def keep(self, path: str) -> None:
         """Carry the previous file at ``path`` into the next keystore (restoring it from
@@ -102,19 +101,21 @@ class Ledger:
         if path not in self._active:
             self._restored.add(path)
         if path.endswith(SECRET_SUFFIX) and self._sealer.reencrypt:
-            plain = self.secret(path)
-            assert plain is not None
-            data = self._sealer.seal(plain)
+            secret = self.secret(path)
+            assert secret is not None
+            data = self._sealer.seal(secret.reveal())
         self._out[path] = data
 
     def put(self, path: str, content: bytes) -> None:
         """Write a public file (a certificate) at ``path``."""
         self._out[path] = content
 
-    def put_secret(self, path: str, plaintext: bytes) -> None:
+    def put_secret(self, path: str, plaintext: bytes) -> KeystoreSecret:
         """Encrypt ``plaintext`` to the recipients and write it at ``path``."""
-        self._out[path] = self._sealer.seal(plaintext)
-        self._plain[path] = plaintext
+        sealed = self._sealer.seal(plaintext)
+        self._out[path] = sealed
+        self._secrets[path] = KeystoreSecret(f"{KEYSTORE_DIR}/{path}", sealed, plain=plaintext)
+        return self._secrets[path]
 
     def finish(self) -> Outcome:
         """The next keystore: kept and new files, the retired ones, ``recipients.txt``."""

@@ -62,12 +62,17 @@ class RequestKey:
     age_identity: Path | None
 
 
-def cache_file(environ: Mapping[str, str], home: Path, root: Path) -> Path:
-    """Where the record of the output directory ``root`` lives (XDG cache directory)."""
+def cache_dir(environ: Mapping[str, str], home: Path) -> Path:
+    """The user's fabgitops cache directory (``$XDG_CACHE_HOME/fabgitops``)."""
     xdg = environ.get("XDG_CACHE_HOME", "")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache"
+    return base / "fabgitops"
+
+
+def cache_file(environ: Mapping[str, str], home: Path, root: Path) -> Path:
+    """Where the record of the output directory ``root`` lives (XDG cache directory)."""
     name = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:32]
-    return base / "fabgitops" / "up-to-date" / f"{name}.json"
+    return cache_dir(environ, home) / "up-to-date" / f"{name}.json"
 
 
 def _sha256_file(path: Path) -> str | None:

@@ -47,7 +47,7 @@ def ca_dir(ctx: RenderInputs, out: Collector, org: Org) -> str:
         tls=config_map(f"{host}-tls", org.namespace, labels,
                        data={"server.crt": tls.cert_pem.decode(),
                              "ca.crt": material.tls_ca(org).cert_pem.decode()}),
-        secret_data={"ca.key": signing.key_pem, "tls.key": tls.key_pem,
+        secret_data={"ca.key": signing.key, "tls.key": tls.key,
                      "admin-password": ctx.credential(ca_admin_credential(org.domain))},
         msp_volume=projected("ca", [
             {"configMap": {"name": f"{host}-msp",

@@ -9,6 +9,7 @@ from functools import cached_property
 from fabgitops.channel import ChannelArtifacts
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
+from fabgitops.keystore.value import KeystoreSecret
 from fabgitops.model import Expose
 from fabgitops.plan import NodeKind, Org, Plan, Source
 from fabgitops.render.common import USER_PATCHES, Labels
@@ -85,14 +86,15 @@ class RenderInputs:
         return [USER_PATCHES] if f"{overlay}/{USER_PATCHES}/kustomization.yaml" in \
             self.user_paths else []
 
-    def credential(self, name: str) -> bytes:
-        """A generated credential (CA admin or CouchDB password).
+    def credential(self, name: str) -> KeystoreSecret:
+        """A generated credential (CA admin or CouchDB password), still encrypted: the seal
+        stage decrypts it only if its Secret must be sealed again.
 
         Raises:
             EnvironmentProblem: the crypto stage did not generate it.
         """
         try:
-            return self.material.credential(name).encode()
+            return self.material.secret_credential(name)
         except KeyError as exc:
             raise EnvironmentProblem(str(exc.args[0])) from None
 

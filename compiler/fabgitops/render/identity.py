@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from fabgitops.crypto.values import CertKey, IdentityMaterial
 from fabgitops.errors import EnvironmentProblem
+from fabgitops.keystore.value import SecretValue
 from fabgitops.render.common import PROJECTED_MODE, Labels, Manifest, config_map
 from fabgitops.waves import ANNOTATION, Wave
 
@@ -39,13 +40,14 @@ class IdentityObjects:
 
     msp: Manifest
     tls: Manifest
-    secret_data: dict[str, bytes]
+    secret_data: dict[str, SecretValue]
     msp_volume: Manifest
     tls_volume: Manifest
 
 
 def _single(files: Mapping[str, bytes], folder: str, what: str) -> tuple[str, bytes] | None:
-    found = sorted((p, c) for p, c in files.items() if p.startswith(folder + "/"))
+    # By path first: reading an entry of the msp/ folder may decrypt it (its keystore/).
+    found = sorted((p, files[p]) for p in files if p.startswith(folder + "/"))
     if len(found) > 1:
         raise EnvironmentProblem(f"{what}: more than one file in {folder}/ "
                                  f"({', '.join(p for p, _ in found)})")
@@ -113,11 +115,11 @@ def identity_objects(
         EnvironmentProblem: material is missing.
     """
     msp = msp_public(local_msp, what)
-    key = material.enrollment.key_pem
+    key = material.enrollment.key
     # msp.go L159-178: users get client.*, nodes server.*.
     side = "client" if material.is_user else "server"
     tls_public = {f"{side}.crt": material.tls.cert_pem.decode(), "ca.crt": tls_ca.cert_pem.decode()}
-    tls_key = material.tls.key_pem
+    tls_key = material.tls.key
     secret = f"{prefix}-keys"
     msp_volume = projected("msp", [
         {"configMap": {"name": f"{prefix}-msp", "items": _msp_items(msp)}},

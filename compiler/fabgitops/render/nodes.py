@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fabgitops.keystore.credentials import couchdb_credential
+from fabgitops.keystore.value import SecretValue
 from fabgitops.kustomize import json_patch, kustomization
 from fabgitops.model import Component, FabricVersion, StateDatabase
 from fabgitops.monitoring import operations
@@ -58,7 +59,7 @@ class NodeDir:
     """``peer``, ``orderer`` or ``ca``: the base directory and the base objects' name."""
     labels: Labels
     identity: IdentityObjects
-    secret_data: dict[str, bytes]
+    secret_data: dict[str, SecretValue]
     containers: list[Manifest]
     volumes: list[Manifest] = field(default_factory=list)
     init_containers: list[Manifest] = field(default_factory=list)
@@ -190,7 +191,7 @@ def peer_dir(ctx: RenderInputs, out: Collector, org: Org, node: Node, admin_msp:
 
 
 def _builder_config(ctx: RenderInputs, org: Org, node: Node, secret: str,
-                    data: dict[str, bytes]) -> Manifest:
+                    data: dict[str, SecretValue]) -> Manifest:
     """``CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG``: the values ccaas_builder renders into a
     package's connection.json. ``peername`` always; the peer's TLS pair too when a chaincode
     server of the org checks client certificates (the package names them as templates, so no

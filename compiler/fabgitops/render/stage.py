@@ -218,7 +218,7 @@ def _scraper_secret(ctx: RenderInputs, out: Collector, org: Org, labels: Labels)
     out.secret(PlainSecret(
         path=f"{overlay_dir(org.namespace)}/{name}.yaml", name=name, namespace=org.namespace,
         labels=labels.all(), annotations=secret_annotations(),
-        data={"tls.crt": pair.cert_pem, "tls.key": pair.key_pem,
+        data={"tls.crt": pair.cert_pem, "tls.key": pair.key,
               "ca.crt": ctx.material.tls_ca(org).cert_pem}))
     return [f"{name}.yaml"]
 

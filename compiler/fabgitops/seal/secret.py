@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fabgitops.dns import is_subdomain, label_problem
+from fabgitops.keystore.value import SecretValue, reveal, token
 from fabgitops.ports import RandomBytes
 
 OPAQUE = "Opaque"
@@ -43,7 +44,8 @@ class PlainSecret:
         type: ``Opaque`` or ``kubernetes.io/tls`` (which requires ``tls.crt`` and ``tls.key``).
         labels: labels of the Secret (and of the SealedSecret that creates it).
         annotations: annotations of the Secret (and of the SealedSecret).
-        data: the raw bytes of every value, keyed by data key.
+        data: every value by data key: raw bytes, or a keystore secret that is decrypted only
+            when the stage must seal it again (:mod:`fabgitops.keystore.value`).
     """
 
     path: str
@@ -52,7 +54,7 @@ class PlainSecret:
     type: str = OPAQUE
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
-    data: Mapping[str, bytes] = field(default_factory=dict)
+    data: Mapping[str, SecretValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Reject values the API server would refuse: they are bugs in the renderer."""
@@ -98,8 +100,25 @@ def object_metadata(secret: PlainSecret, annotations: Mapping[str, str] | None =
 
 
 def plain_secret_manifest(secret: PlainSecret) -> dict[str, Any]:
-    """Render ``secret`` as a v1 Secret manifest: ``data`` values are standard base64."""
-    data = {key: base64.b64encode(value).decode() for key, value in sorted(secret.data.items())}
+    """Render ``secret`` as a v1 Secret manifest: ``data`` values are standard base64 (keystore
+    secrets decrypted)."""
+    return _manifest(secret, {key: base64.b64encode(reveal(value)).decode()
+                              for key, value in sorted(secret.data.items())})
+
+
+def token_manifest(secret: PlainSecret) -> dict[str, Any] | None:
+    """The manifest of ``secret`` with each keystore secret written as ``token:<token>`` instead
+    of its base64 (never decrypted; base64 has no ``:``, so no value reads as a token), or None
+    when it holds no keystore secret."""
+    tokens = {key: token(value) for key, value in secret.data.items()}
+    if not any(tokens.values()):
+        return None
+    return _manifest(secret, {
+        key: f"token:{tokens[key]}" if tokens[key] else base64.b64encode(reveal(value)).decode()
+        for key, value in sorted(secret.data.items())})
+
+
+def _manifest(secret: PlainSecret, data: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
