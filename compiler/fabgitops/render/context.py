@@ -129,6 +129,14 @@ class Collector:
         self.claim(secret.namespace, "Secret", secret.name, secret.path)
         self.secrets.append(secret)
 
+    def absorb(self, other: Collector) -> None:
+        """Add what another collector (of other orgs) rendered, checking names across both."""
+        for (namespace, kind, name), owner in other._owners.items():
+            self.claim(namespace, kind, name, owner)
+        for path, content in other.files.items():
+            self.file(path, content)
+        self.secrets += other.secrets
+
     def holds(self, namespace: str, kind: str) -> bool:
         """Whether an object of ``kind`` was claimed in ``namespace``."""
         return (namespace, kind) in self._kinds

@@ -30,7 +30,7 @@ kustomizations.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from fabgitops import monitoring
@@ -41,9 +41,10 @@ from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid
 from fabgitops.kustomize import kustomization
 from fabgitops.model import StateDatabase, Storage
+from fabgitops.parallel import fork_map, workers
 from fabgitops.parties.signatures import gate
 from fabgitops.placement.exposure import policy_sources
-from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan
+from fabgitops.plan import SYSTEM_CHANNEL, NodeKind, Org, Plan, Source
 from fabgitops.render import channel_updates, jobs
 from fabgitops.render.ca import admin_objects, ca_dir, cli_dir
 from fabgitops.render.common import (
@@ -106,14 +107,39 @@ def render(plan: Plan, material: CryptoMaterial, artifacts: ChannelArtifacts, *,
     ctx = RenderInputs(plan, material, artifacts, frozenset(user_paths),
                        chaincodes.client_auth_orgs() if chaincodes else frozenset(),
                        dict(signatures or {}))
-    out = Collector({o.namespace: o.source for o in plan.orgs})
-    for org in plan.orgs:
-        if not org.external:  # another party renders its own orgs
-            _org_overlay(ctx, out, org, chaincodes)
+    sources = {o.namespace: o.source for o in plan.orgs}
+    # Another party renders its own orgs.
+    out = _org_overlays(ctx, [o for o in plan.orgs if not o.external], chaincodes, sources)
     if plan.kafka is not None:
         kafka_overlay(ctx, out, plan.kafka)
     return Rendered(dict(sorted(out.files.items())),
                     tuple(sorted(out.secrets, key=lambda s: s.path)))
+
+
+ORGS_PER_WORKER = 8
+"""Below this many orgs per core, forking costs more than it saves."""
+
+
+def _org_overlays(ctx: RenderInputs, orgs: Sequence[Org], chaincodes: Chaincodes | None,
+                  sources: Mapping[str, Source]) -> Collector:
+    """Every org's overlay; split over the cores when there are enough orgs."""
+    count = workers(len(orgs), ORGS_PER_WORKER)
+    shares = [orgs[i::count] for i in range(count)]
+    parts = fork_map(lambda share: _overlays(ctx, share, chaincodes, sources), shares)
+    if parts is None:
+        return _overlays(ctx, orgs, chaincodes, sources)
+    out = Collector(sources)
+    for part in parts:
+        out.absorb(part)
+    return out
+
+
+def _overlays(ctx: RenderInputs, orgs: Sequence[Org], chaincodes: Chaincodes | None,
+              sources: Mapping[str, Source]) -> Collector:
+    out = Collector(sources)
+    for org in orgs:
+        _org_overlay(ctx, out, org, chaincodes)
+    return out
 
 
 def _channel_config_maps(ctx: RenderInputs, out: Collector, org: Org,

@@ -1,0 +1,101 @@
+"""fork_map: the same results as a loop, or None (and the caller loops) whenever it cannot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from fabgitops import parallel
+from fabgitops.parallel import fork_map
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def square_with_pid(item: int) -> tuple[int, int]:
+    return item * item, os.getpid()
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_results_come_back_in_order_from_other_processes() -> None:
+    results = fork_map(square_with_pid, [1, 2, 3, 4])
+    assert results is not None
+    assert [value for value, _ in results] == [1, 4, 9, 16]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 4  # one child per item but the last
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_failing_worker_means_compute_it_serially() -> None:
+    def failing(item: int) -> int:
+        if item == 1 and os.getpid() != parent:
+            raise RuntimeError("a worker's share failed")
+        return item
+
+    parent = os.getpid()
+    assert fork_map(failing, [1, 2]) is None
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_result_that_does_not_pickle_means_compute_it_serially() -> None:
+    assert fork_map(lambda item: (lambda: item), [1, 2]) is None
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_parents_own_error_propagates_after_the_workers_end(tmp_path: Path) -> None:
+    def failing_here(item: int) -> int:
+        if os.getpid() == parent:
+            raise ValueError("the last item is computed here")
+        (tmp_path / str(item)).write_text("done")
+        return item
+
+    parent = os.getpid()
+    with pytest.raises(ValueError, match="computed here"):
+        fork_map(failing_here, [1, 2, 3])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1", "2"]  # the workers finished
+
+
+def test_one_core_or_little_work_is_not_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert parallel.workers(100, 8) == 1
+    assert fork_map(square_with_pid, [1, 2]) is None
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    assert parallel.workers(100, 8) == 4
+    assert parallel.workers(20, 8) == 2
+    assert parallel.workers(7, 8) == 1
+    assert fork_map(square_with_pid, [1]) is None
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_rendering_split_over_cores_renders_the_same_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fabgitops.deliver import Mode
+    from fabgitops.render import stage
+    from tests.e2e.support import article_config, compile_network, environment
+
+    config = article_config(tmp_path / "net")
+    serial = compile_network(config, environment(tmp_path / "h"), Mode.DRY_RUN)
+    splits: list[bool] = []
+
+    def recording(function: Callable[[T], R], items: Sequence[T], *, least: int = 1
+                  ) -> list[R] | None:
+        result = fork_map(function, items, least=least)
+        splits.append(result is not None)
+        return result
+
+    monkeypatch.setattr(stage, "ORGS_PER_WORKER", 1)
+    monkeypatch.setattr("fabgitops.render.stage.fork_map", recording)
+    split = compile_network(config, environment(tmp_path / "h"), Mode.DRY_RUN)
+    assert splits == [True]  # the org overlays were rendered in two processes
+    keystore = ".fabgitops/keystore/"
+    assert {p: c for p, c in split.compiled.tree.items() if not p.startswith(keystore)} == {
+        p: c for p, c in serial.compiled.tree.items() if not p.startswith(keystore)}
