@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -33,35 +32,43 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], *, least
     """``[function(item) for item in items]``, one forked process per item beside this one.
 
     The last item is computed here while the workers compute the others. Returns None when the
-    work was not (or could not be) done in parallel: the caller computes it serially.
+    work was not (or could not) be done in parallel: the caller computes it serially.
+
+    Results come back through pipes, never files: a share may hold decrypted keys.
     """
     if len(items) < 2 or workers(len(items), least) < 2:
         return None
-    with tempfile.TemporaryDirectory(prefix="fabgitops-") as scratch:
-        children = [(_fork(function, item, f"{scratch}/{i}"), f"{scratch}/{i}")
-                    for i, item in enumerate(items[:-1])]
-        try:
-            last = function(items[-1])
-        finally:
-            statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid, _ in children]
-        if any(statuses):
-            return None
-        results = []
-        for _, path in children:
-            with open(path, "rb") as handle:  # noqa: PTH123 - written by our own child
-                results.append(pickle.load(handle))
-        return [*results, last]
+    children = [_fork(function, item) for item in items[:-1]]
+    try:
+        last = function(items[-1])
+    finally:
+        # Drain every pipe before reaping: a child blocks writing a result larger than the
+        # pipe's buffer until it is read.
+        received = [_read_all(reader) for _, reader in children]
+        statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid, _ in children]
+    if any(statuses):
+        return None
+    return [*(pickle.loads(data) for data in received), last]
 
 
-def _fork(function: Callable[[Item], Result], item: Item, path: str) -> int:
+def _fork(function: Callable[[Item], Result], item: Item) -> tuple[int, int]:
+    """Start a child computing ``function(item)``; its pid and the pipe to read it from."""
+    reader, writer = os.pipe()
     pid = os.fork()
     if pid:
-        return pid
+        os.close(writer)
+        return pid, reader
     code = 1
-    try:  # the child: compute, write the result, leave without the parent's cleanup
+    try:  # the child: compute, send the result, leave without the parent's cleanup
+        os.close(reader)
         result = function(item)
-        with open(path, "wb") as handle:  # noqa: PTH123
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writer, "wb") as pipe:
+            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0
     finally:
         os._exit(code)
+
+
+def _read_all(reader: int) -> bytes:
+    with os.fdopen(reader, "rb") as pipe:
+        return pipe.read()
