@@ -72,6 +72,11 @@ class AgeIdentity:
     def _identities(self) -> list[Any]:
         return [x25519.Identity.from_str(k) for k in self.secret_keys]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pyrage's objects do not pickle (a parallel worker sends back keystore secrets, which
+        # refer to their opener); they are parsed again from the key text on first use.
+        return {k: v for k, v in self.__dict__.items() if k != "_identities"}
+
     @property
     def recipients(self) -> tuple[str, ...]:
         """The public ``age1...`` recipient of each identity."""

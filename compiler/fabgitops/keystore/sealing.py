@@ -52,6 +52,10 @@ class Sealer:
     def _parsed(self) -> list[Any]:
         return [parse_recipient(r) for r in self.recipients]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # As AgeIdentity's: pyrage's recipients do not pickle; parsed again on first use.
+        return {k: v for k, v in self.__dict__.items() if k != "_parsed"}
+
     def seal(self, plaintext: bytes) -> bytes:
         """Encrypt to every recipient, ASCII-armored."""
         try:
