@@ -20,7 +20,7 @@ Keystore layout (relative to ``.fabgitops/keystore/``)::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from fabgitops.chaincode.plan import ChaincodeServer, chaincode_servers
@@ -36,11 +36,12 @@ from fabgitops.keystore.credentials import (
     reconcile_credentials,
 )
 from fabgitops.keystore.identity import AgeIdentity
-from fabgitops.keystore.ledger import Ledger, keystore_part, recorded_recipients
+from fabgitops.keystore.ledger import Entries, Ledger, keystore_part, recorded_recipients
 from fabgitops.keystore.sealing import make_sealer, read_recipients_file
 from fabgitops.model import FabricVersion, StateDatabase
 from fabgitops.monitoring.operations import CLIENT_COMMON_NAME
 from fabgitops.notes import Note
+from fabgitops.parallel import fork_map, workers
 from fabgitops.plan import Identity, NodeKind, Org, Plan
 from fabgitops.ports import Clock
 
@@ -106,9 +107,8 @@ def issue(
     indent = 2 if plan.fabric_version is FabricVersion.V2_5 else 4
     servers = chaincode_servers(plan)
     scraper = plan.monitoring is not None
-    orgs = {org.name: replace(_org(ctx, org, servers.get(org.name, ()), scraper),
-                              config_indent=indent)
-            for org in plan.orgs}
+    issued = _issue_orgs(ctx, plan.orgs, servers, scraper)
+    orgs = {org.name: replace(issued[org.name], config_indent=indent) for org in plan.orgs}
     values, created = reconcile_credentials(
         ledger, [*credential_names(plan), *credentials], keygen.random_bytes
     )
@@ -117,6 +117,52 @@ def issue(
     notes += [Note.info(f"retired {p} to retired/{p}") for p in outcome.retired]
     notes += [Note.info(f"restored {p} from retired/") for p in outcome.restored]
     return CryptoMaterial(orgs, outcome.tree, values, tuple(notes), facts=frozenset(ctx.facts))
+
+
+ORGS_PER_WORKER = 8
+"""Below this many orgs per core, forking costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class _Share:
+    """What issuing a share of the orgs in a worker produced, for the parent to take over."""
+
+    orgs: dict[str, OrgMaterial]
+    entries: Entries
+    notes: list[Note]
+    facts: set[str]
+
+
+def _issue_orgs(ctx: Issuance, orgs: Sequence[Org],
+                servers: Mapping[str, Sequence[ChaincodeServer]], scraper: bool
+                ) -> dict[str, OrgMaterial]:
+    """Every org's material; split over the cores when there are enough orgs.
+
+    Orgs share no keystore path, so each worker issues a contiguous share of them on its own
+    copy of the ledger, and the parent takes over their entries, facts and notes (in org
+    order, as one process would give them). Keys come from the KeyGen, which forked processes
+    share safely: the system one reads the OS generator, the tests' derives a key from its
+    path.
+    """
+    def share(part: Sequence[Org]) -> _Share:
+        notes, facts = len(ctx.notes), set(ctx.facts)
+        material = {o.name: _org(ctx, o, servers.get(o.name, ()), scraper) for o in part}
+        return _Share(material, ctx.ledger.entries(), ctx.notes[notes:], ctx.facts - facts)
+
+    count = workers(len(orgs), ORGS_PER_WORKER)
+    size = -(-len(orgs) // count)
+    before = len(ctx.notes)
+    shares = fork_map(share, [orgs[i:i + size] for i in range(0, len(orgs), size)])
+    if shares is None:
+        return share(orgs).orgs
+    del ctx.notes[before:]  # the parent's own share added its notes already
+    issued: dict[str, OrgMaterial] = {}
+    for part in shares:
+        issued.update(part.orgs)
+        ctx.ledger.absorb(part.entries)
+        ctx.facts |= part.facts
+        ctx.notes += part.notes
+    return issued
 
 
 def _org(ctx: Issuance, org: Org, servers: Sequence[ChaincodeServer] = (),

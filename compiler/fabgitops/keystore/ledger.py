@@ -52,6 +52,15 @@ class Outcome:
     """Paths brought back from ``retired/`` (a removed identity came back)."""
 
 
+@dataclass(frozen=True)
+class Entries:
+    """What a ledger has written so far: the files, their secrets, the restored paths."""
+
+    files: dict[str, bytes]
+    secrets: dict[str, KeystoreSecret]
+    restored: frozenset[str]
+
+
 class Ledger:
     """Bookkeeping of one compile's keystore (mutable, local to one ``issue`` call)."""
 
@@ -116,6 +125,18 @@ class Ledger:
         self._out[path] = sealed
         self._secrets[path] = KeystoreSecret(f"{KEYSTORE_DIR}/{path}", sealed, plain=plaintext)
         return self._secrets[path]
+
+    def entries(self) -> Entries:
+        """Everything written so far (a parallel share of the orgs sends it back)."""
+        return Entries(dict(self._out), dict(self._secrets), frozenset(self._restored))
+
+    def absorb(self, entries: Entries) -> None:
+        """Add what a copy of this ledger wrote for other paths (a share of the orgs)."""
+        for path, content in entries.files.items():
+            self._out.setdefault(path, content)
+        for path, secret in entries.secrets.items():
+            self._secrets.setdefault(path, secret)
+        self._restored |= entries.restored
 
     def finish(self) -> Outcome:
         """The next keystore: kept and new files, the retired ones, ``recipients.txt``."""

@@ -1,0 +1,58 @@
+"""Issuing split over the cores gives the material one process gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import pytest
+
+from fabgitops.crypto import CryptoMaterial
+from fabgitops.crypto import stage as crypto_stage
+from fabgitops.parallel import fork_map
+from tests.crypto.conftest import IssueFn
+
+T = TypeVar("T")
+R = TypeVar("R")
+KEY = ".age"
+
+
+def public(material: CryptoMaterial) -> dict[str, bytes]:
+    """Everything but the age ciphertexts (age encrypts with fresh randomness every time)."""
+    return {p: c for p, c in material.keystore.items() if not p.endswith(KEY)}
+
+
+def keys(material: CryptoMaterial) -> dict[str, bytes]:
+    return {secret.path: secret.reveal() for org in material.orgs.values()
+            for pair in [org.ca, org.tlsca, *(i.enrollment for i in org.nodes),
+                         *(i.tls for i in org.users)]
+            for secret in [pair.key] if not isinstance(secret, bytes)}
+
+
+def test_issuing_split_over_the_cores_issues_the_same_material(
+        complex_text: str, compile_crypto: IssueFn, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = compile_crypto(complex_text)
+    splits: list[int] = []
+
+    def recording(function: Callable[[T], R], items: Sequence[T], *, least: int = 1
+                  ) -> list[R] | None:
+        result = fork_map(function, items, least=least)
+        splits.append(len(result) if result is not None else 0)
+        return result
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(crypto_stage, "ORGS_PER_WORKER", 1)
+    monkeypatch.setattr("fabgitops.crypto.stage.fork_map", recording)
+    split = compile_crypto(complex_text)
+    assert splits == [2]  # a child and the parent issued a share each
+    assert set(split.keystore) == set(serial.keystore)
+    assert public(split) == public(serial)
+    assert keys(split) == keys(serial) and len(keys(serial)) > 4
+    assert split.notes == serial.notes and len(serial.notes) > 4
+    assert set(split.orgs) == set(serial.orgs)
+    # The memo's facts name age ciphertexts, which differ run to run: as many of them.
+    assert len(split.facts) == len(serial.facts)
+    # And the split keystore is reused as is, by one process or by two.
+    again = compile_crypto(complex_text, split.keystore)
+    assert again.keystore == split.keystore and again.notes == ()
