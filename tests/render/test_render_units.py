@@ -149,24 +149,34 @@ def test_secrets_hold_the_private_material_and_configmaps_none() -> None:
             assert reveal(secret.data["tls.key"]) not in content
 
 
-def test_tls_roots_hold_the_orgs_each_org_talks_to() -> None:
-    # Org1 and Org2 share a channel, Org3 none: each peer org's tls-roots has its own TLS CA,
-    # the orderer orgs' and its channel partners'; the orderer org's has every org's. (Every
-    # org's in every namespace would grow the output with the square of the orgs.)
+def test_tls_roots_and_network_policies_cover_the_orgs_each_org_talks_to() -> None:
+    # Org1 and Org2 share a channel, Org3 none: a peer org's tls-roots has its own TLS CA, the
+    # orderer orgs' and its channel partners', and its peers admit those orgs' namespaces; the
+    # orderer org's cover every org. (Every org for every org would grow the output with the
+    # square of the orgs.)
     data = copy.deepcopy(NETWORKS["article"])
     data["PeerOrgs"].append({"Name": "Org3", "Domain": "org3", "Template": {"Count": 1}})
     data["Channels"] = [{"Name": "pair", "Organizations": ["Org1", "Org2"]}]
     compiled = compile_network(data)
     files = compiled.rendered.files
     orderer = compiled.plan.orderer_orgs[0]
-    keys = {}
+    keys, admitted = {}, {}
     for org in compiled.plan.orgs:
         [config_map] = yaml.safe_load_all(files[f"overlays/{org.namespace}/tls-roots.yaml"])
         keys[org.name] = sorted(config_map["data"])
         pem = compiled.material.tls_root_pem(orderer).decode()
         assert config_map["data"]["orderers.pem"] == pem
+        policies = {p["metadata"]["name"]: p for p in yaml.safe_load_all(
+            files[f"overlays/{org.namespace}/network-policies.yaml"])}
+        role = "allow-orderer" if org is orderer else "allow-peer"
+        [selector] = policies[role]["spec"]["ingress"][0]["from"]
+        [expression] = selector["namespaceSelector"]["matchExpressions"]
+        admitted[org.name] = expression["values"]
     everyone = sorted([f"{o.msp_id}.pem" for o in compiled.plan.orgs] + ["orderers.pem"])
     assert len(keys) == 4 and keys[orderer.name] == everyone
     assert keys["Org1"] == keys["Org2"] == sorted(
         [f"{orderer.msp_id}.pem", "Org1MSP.pem", "Org2MSP.pem", "orderers.pem"])
     assert keys["Org3"] == sorted([f"{orderer.msp_id}.pem", "Org3MSP.pem", "orderers.pem"])
+    assert admitted[orderer.name] == sorted(o.namespace for o in compiled.plan.orgs)
+    assert admitted["Org1"] == admitted["Org2"] == sorted([orderer.namespace, "org1", "org2"])
+    assert admitted["Org3"] == sorted([orderer.namespace, "org3"])

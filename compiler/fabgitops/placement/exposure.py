@@ -69,18 +69,17 @@ def _ingress(cluster: Cluster, service: str, namespace: str, labels: Labels, wav
     }
 
 
-def policy_sources(plan: Plan, org: Org, fabric: Sequence[str], exposed: bool
+def policy_sources(plan: Plan, org: Org, partners: Sequence[Org], exposed: bool
                    ) -> tuple[tuple[str, ...], bool]:
-    """Who the org's NetworkPolicies admit to the peer and orderer ports: the Fabric namespaces
-    of its own cluster plus, for an Ingress cluster, the ingress controller's namespace (the
-    only way in from other clusters); a LoadBalancer keeps no stable source, so its ports stay
-    open (``exposed``). Without clusters: unchanged."""
+    """Who the org's NetworkPolicies admit to the peer and orderer ports: the namespaces of
+    the ``partners`` (the orgs it talks to) that run on its own cluster plus, for an Ingress
+    cluster, the ingress controller's namespace (the only way in from other clusters); a
+    LoadBalancer keeps no stable source, so its ports stay open (``exposed``)."""
     if not plan.kubernetes.clusters:
-        return tuple(fabric), exposed
+        return tuple(sorted({o.namespace for o in partners if not o.external})), exposed
     cluster = org_cluster(plan, org)
-    local = {o.namespace for o in plan.orgs
-             if not o.external and org_cluster(plan, o).name == cluster.name}
-    sources = sorted(n for n in fabric if n in local)
+    sources = sorted({o.namespace for o in partners
+                      if not o.external and org_cluster(plan, o).name == cluster.name})
     if cluster.external_domain is not None and cluster.exposure is Exposure.INGRESS:
         sources.append(cluster.ingress_namespace)
         return tuple(sorted(set(sources))), exposed

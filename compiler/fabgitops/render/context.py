@@ -38,12 +38,6 @@ class RenderInputs:
         return self.plan.kubernetes.expose
 
     @cached_property
-    def fabric_namespaces(self) -> tuple[str, ...]:
-        """Every org namespace, sorted: the sources the nodes' NetworkPolicies admit (once:
-        every org asks)."""
-        return tuple(sorted({o.namespace for o in self.plan.orgs if not o.external}))
-
-    @cached_property
     def _positions(self) -> Mapping[str, int]:
         """The position of each org (by name) in ``plan.orgs``."""
         return {o.name: i for i, o in enumerate(self.plan.orgs)}
@@ -57,13 +51,14 @@ class RenderInputs:
                 members.setdefault(channel, set()).add(i)
         return {c: frozenset(m) for c, m in members.items()}
 
-    def tls_root_orgs(self, org: Org) -> tuple[Org, ...]:
-        """The orgs whose TLS CA an org's Jobs and CLI may need, in ``plan.orgs`` order.
+    def partner_orgs(self, org: Org) -> tuple[Org, ...]:
+        """The orgs an org's nodes, Jobs and CLI talk to, in ``plan.orgs`` order: whose TLS
+        CAs its ``tls-roots`` holds and whose namespaces its NetworkPolicies admit.
 
         An orderer org serves every channel: every org. A peer org: itself, the orderer orgs
-        and the orgs it shares a channel with, the only peers its Jobs and CLI talk to. Every
-        org in every org's ConfigMap would grow the output with the square of the orgs (1000
-        orgs: about 900 MB, close to a ConfigMap's 1 MiB each).
+        and the orgs it shares a channel with (gossip, endorsements, chaincode commits). Every
+        org for every org would grow the output with the square of the orgs (1000 orgs: about
+        900 MB of TLS roots, each ConfigMap close to its 1 MiB limit).
         """
         orgs = self.plan.orgs
         if org.kind is NodeKind.ORDERER:

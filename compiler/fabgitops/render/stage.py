@@ -194,11 +194,11 @@ def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
 
 def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
     """The TLS CA certificate (``<MSPID>.pem``) of every org the org talks to
-    (``RenderInputs.tls_root_orgs``) and the orderer orgs' in one bundle (``orderers.pem``,
+    (``RenderInputs.partner_orgs``) and the orderer orgs' in one bundle (``orderers.pem``,
     for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
     plan, material = ctx.plan, ctx.material
     data = {f"{o.msp_id}.pem": material.tls_root_pem(o).decode()
-            for o in ctx.tls_root_orgs(org)}
+            for o in ctx.partner_orgs(org)}
     data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
@@ -213,7 +213,7 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
     labels = ctx.labels(org, "org", "fabric-org", org.namespace)
     policies: list[Manifest] = []
     if plan.kubernetes.network_policies:
-        fabric, exposed = policy_sources(plan, org, ctx.fabric_namespaces,
+        fabric, exposed = policy_sources(plan, org, ctx.partner_orgs(org),
                                          plan.kubernetes.expose.value != "ClusterIP")
         policies = network_policies(
             org.namespace, labels, fabric=fabric, roles={"ca", org.kind.value}, exposed=exposed,
