@@ -33,6 +33,8 @@ SESSION_KEY_BYTES = 32
 GCM_NONCE = bytes(12)
 """The all-zero 12-byte GCM nonce: safe because every session key encrypts exactly one value."""
 _HASH_LEN = hashlib.sha256().digest_size
+OAEP_SEED_BYTES = _HASH_LEN
+"""The second draw of :func:`hybrid_encrypt` (the first is the session key)."""
 
 
 def _mgf1_sha256(seed: bytes, length: int) -> bytes:
@@ -76,7 +78,7 @@ def oaep_sha256_encrypt(modulus: int, exponent: int, message: bytes, label: byte
         raise ValueError(f"message of {len(message)} bytes too long for a {k * 8}-bit RSA key")
     padding = bytes(k - len(message) - 2 * _HASH_LEN - 2)
     data_block = hashlib.sha256(label).digest() + padding + b"\x01" + message
-    seed = take(random, _HASH_LEN)
+    seed = take(random, OAEP_SEED_BYTES)
     masked_db = _xor(data_block, _mgf1_sha256(seed, k - _HASH_LEN - 1))
     masked_seed = _xor(seed, _mgf1_sha256(masked_db, _HASH_LEN))
     encoded = int.from_bytes(b"\x00" + masked_seed + masked_db, "big")

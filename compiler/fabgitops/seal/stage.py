@@ -30,11 +30,11 @@ from fabgitops.keystore import memo
 from fabgitops.keystore.value import reveal
 from fabgitops.ports import RandomBytes
 from fabgitops.seal import index as idx
+from fabgitops.seal.batch import Job, job, seal_jobs
 from fabgitops.seal.sealed_secrets import (
     Scope,
     SealingCertificate,
     encryption_label,
-    seal_value,
     sealed_secret_manifest,
 )
 from fabgitops.seal.secret import PlainSecret, plain_secret_manifest, token_manifest
@@ -110,9 +110,8 @@ def seal_secrets(secrets: Sequence[PlainSecret], method: SealMethod, *, current:
         raise ValueError("two secrets share an output path")
     if isinstance(method, SopsMethod):
         method = SopsMethod(check_recipients(method.recipients))
-    files: FileTree = {}
-    entries: dict[str, idx.IndexEntry] = {}
-    resealed: list[str] = []
+    sealed: dict[str, tuple[bytes, idx.IndexEntry, bool]] = {}
+    drafts: list[_Draft] = []
     facts: set[str] = set()
     for secret in secrets:
         prior = previous.files.get(secret.path)
@@ -121,7 +120,6 @@ def seal_secrets(secrets: Sequence[PlainSecret], method: SealMethod, *, current:
                                                                    idx.file_sha256(existing))):
             prior = None  # edited, replaced or deleted since we wrote it: trust nothing in it
         if isinstance(method, PlainMethod):
-            files[secret.path] = manifest_file(plain_secret_manifest(secret))
             continue
         target = _target(method)
         tokens = token_manifest(secret)
@@ -129,21 +127,26 @@ def seal_secrets(secrets: Sequence[PlainSecret], method: SealMethod, *, current:
                 and prior.method == _method_name(method):
             fact = _token_fact(index_key, secret, tokens, target, prior.fingerprint)
             if fact in known:  # the plaintext fingerprint is the recorded one: reuse as is
-                files[secret.path], entries[secret.path] = existing, prior
+                sealed[secret.path] = existing, prior, False
                 facts.add(fact)
                 continue
         if isinstance(method, SopsMethod):
-            content, entry, fresh = _sops(secret, method, target, prior, existing, index_key,
-                                          random, now)
+            sealed[secret.path] = _sops(secret, method, target, prior, existing, index_key,
+                                        random, now)
+            fingerprint = sealed[secret.path][1].fingerprint
         else:
-            content, entry, fresh = _sealed(secret, method, target, prior, existing, index_key,
-                                            random)
-        files[secret.path] = content
-        entries[secret.path] = entry
+            drafts.append(_draft(secret, method, target, prior, existing, index_key, random))
+            fingerprint = drafts[-1].fingerprint
         if tokens is not None:
-            facts.add(_token_fact(index_key, secret, tokens, target, entry.fingerprint))
-        if fresh:
-            resealed.append(secret.path)
+            facts.add(_token_fact(index_key, secret, tokens, target, fingerprint))
+    if isinstance(method, SealedSecretsMethod):
+        sealed.update(_finish(drafts, method))
+    if isinstance(method, PlainMethod):
+        files = {s.path: manifest_file(plain_secret_manifest(s)) for s in secrets}
+        return SealResult(files, idx.SealIndex({}), ())
+    files = {s.path: sealed[s.path][0] for s in secrets}
+    entries = {s.path: sealed[s.path][1] for s in secrets}
+    resealed = [s.path for s in secrets if sealed[s.path][2]]
     return SealResult(files, idx.SealIndex(entries), tuple(resealed), frozenset(facts))
 
 
@@ -186,20 +189,33 @@ def _sops(secret: PlainSecret, method: SopsMethod, target: bytes, prior: idx.Ind
     return content, idx.IndexEntry("sops", fingerprint, idx.file_sha256(content)), True
 
 
-def _sealed(secret: PlainSecret, method: SealedSecretsMethod, target: bytes,
-            prior: idx.IndexEntry | None, existing: bytes | None, key: bytes,
-            random: RandomBytes) -> tuple[bytes, idx.IndexEntry, bool]:
-    cert, scope = method.certificate, method.scope
+@dataclass(frozen=True)
+class _Draft:
+    """A SealedSecret before its new values are encrypted (see ``seal.batch``)."""
+
+    secret: PlainSecret
+    fingerprint: str
+    values: dict[str, str]
+    """Each value's keyed fingerprint (the index entry's)."""
+    encrypted: dict[str, str | Job]
+    """Each value's ciphertext: reused, or the job that makes it."""
+    reused: bytes | None
+    """The file as it is, when nothing in it changed."""
+    prior: idx.IndexEntry | None
+
+
+def _draft(secret: PlainSecret, method: SealedSecretsMethod, target: bytes,
+           prior: idx.IndexEntry | None, existing: bytes | None, key: bytes,
+           random: RandomBytes) -> _Draft:
     fingerprint = _secret_fingerprint(key, secret, target)
     if prior is not None and existing is not None and prior.method == "sealed-secrets" \
             and idx.same(prior.fingerprint, fingerprint):
-        return existing, prior, False
+        return _Draft(secret, fingerprint, {}, {}, existing, prior)
     old = _encrypted_data(existing) if prior is not None and prior.method == "sealed-secrets" \
         else {}
-    label = encryption_label(secret.namespace, secret.name, scope)
-    encrypted: dict[str, str] = {}
+    label = encryption_label(secret.namespace, secret.name, method.scope)
+    encrypted: dict[str, str | Job] = {}
     values: dict[str, str] = {}
-    fresh = False
     for name, value in sorted(secret.data.items()):
         # The label already binds namespace and name (strict scope); they are bound here for
         # every scope so that a renamed secret never inherits another one's ciphertext.
@@ -211,11 +227,29 @@ def _sealed(secret: PlainSecret, method: SealedSecretsMethod, target: bytes,
                 and idx.same(prior.values.get(name), values[name]):
             encrypted[name] = reusable
         else:
-            encrypted[name] = seal_value(cert, reveal(value), label, random)
-            fresh = True
-    content = manifest_file(sealed_secret_manifest(secret, encrypted, scope))
-    return content, idx.IndexEntry("sealed-secrets", fingerprint, idx.file_sha256(content),
-                                   values), fresh
+            encrypted[name] = job(reveal(value), label, random)
+    return _Draft(secret, fingerprint, values, encrypted, None, None)
+
+
+def _finish(drafts: Sequence[_Draft], method: SealedSecretsMethod
+            ) -> dict[str, tuple[bytes, idx.IndexEntry, bool]]:
+    """Encrypt every draft's new values at once, then write each SealedSecret."""
+    jobs = [v for d in drafts for v in d.encrypted.values() if isinstance(v, Job)]
+    ciphertexts = iter(seal_jobs(method.certificate, jobs))
+    out: dict[str, tuple[bytes, idx.IndexEntry, bool]] = {}
+    for draft in drafts:
+        if draft.reused is not None:
+            assert draft.prior is not None
+            out[draft.secret.path] = draft.reused, draft.prior, False
+            continue
+        encrypted = {name: next(ciphertexts) if isinstance(value, Job) else value
+                     for name, value in draft.encrypted.items()}
+        content = manifest_file(sealed_secret_manifest(draft.secret, encrypted, method.scope))
+        entry = idx.IndexEntry("sealed-secrets", draft.fingerprint, idx.file_sha256(content),
+                               draft.values)
+        out[draft.secret.path] = content, entry, any(isinstance(v, Job)
+                                                     for v in draft.encrypted.values())
+    return out
 
 
 def _encrypted_data(content: bytes | None) -> Mapping[str, str]:
