@@ -19,7 +19,13 @@ from jsonschema.exceptions import ValidationError
 
 from fabgitops import rules
 from fabgitops.errors import ConfigInvalid, Issue, Severity
-from fabgitops.model import DURATION_PATTERN, QUANTITY_PATTERN, SIZE_PATTERN, ClusterConfig
+from fabgitops.model import (
+    DURATION_PATTERN,
+    QUANTITY_PATTERN,
+    SIZE_PATTERN,
+    ClusterConfig,
+    build_validators,
+)
 from fabgitops.plan import Plan, build
 from fabgitops.schema import shipped_schema
 from fabgitops.yamlio import Document
@@ -52,6 +58,7 @@ def validate(doc: Document) -> tuple[Plan, tuple[Issue, ...]]:
     shape = sorted(_schema_issues(doc))
     if shape:
         raise ConfigInvalid(shape)
+    build_validators()
     try:
         config = ClusterConfig.model_validate_json(json.dumps(doc.data))
     except pydantic.ValidationError as exc:

@@ -6,7 +6,6 @@ output repository's git remote) and, when there is none, warns and writes no eng
 
 from __future__ import annotations
 
-from fabgitops.gitops import argocd, flux
 from fabgitops.gitops.common import (
     Overlay,
     clean_repo_url,
@@ -42,6 +41,9 @@ def engine_files(plan: Plan, *, repo_url: str) -> FileTree:
     Raises:
         EnvironmentProblem: Flux cannot fetch from ``repo_url`` (a local path, ``file://``).
     """
+    # The engines' modules load here: validate needs only ``common`` (output path rules).
+    from fabgitops.gitops import argocd, flux
+
     engine = plan.git_ops.engine
     if engine is GitOpsEngine.ARGOCD:
         return argocd.files(plan, repo_url)

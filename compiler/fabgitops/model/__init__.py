@@ -98,6 +98,22 @@ class ClusterConfig(StrictModel):
     """Prometheus scraping, alerts and a Grafana dashboard; absent: metrics only."""
 
 
+def build_validators() -> None:
+    """Build the validator of every model, in the order the classes were defined (subclasses
+    after their bases).
+
+    Models defer their build (``StrictModel``). Left to themselves, the first validation builds
+    ClusterConfig's schema top-down, then each default factory (``Network()``, ...) builds its
+    model's schema again; built in definition order, nested models come first (a model's
+    fields name classes defined before it) and each schema is generated once and reused.
+    """
+    pending = StrictModel.__subclasses__()
+    while pending:
+        model = pending.pop(0)
+        model.model_rebuild(raise_errors=False)  # returns at once when already built
+        pending += model.__subclasses__()
+
+
 __all__ = [
     "DURATION_PATTERN",
     "MAX_CHAINCODES",
@@ -156,4 +172,5 @@ __all__ = [
     "StrictModel",
     "Thresholds",
     "UsersSpec",
+    "build_validators",
 ]

@@ -7,7 +7,6 @@ import re
 from collections.abc import Generator, Iterator, Mapping
 
 from fabgitops.chaincode.naming import object_name
-from fabgitops.chaincode.package import label_problem
 from fabgitops.channel.policy_dsl import Gate, PolicyRuleError, gate_principals, parse_gates
 from fabgitops.errors import Issue
 from fabgitops.images import parse_image
@@ -68,6 +67,9 @@ def _names(ctx: RuleContext, path: Path, cc: Chaincode) -> Iterator[Issue]:
     if not VERSION.match(cc.version):
         yield ctx.error((*path, "Version"), f"version {cc.version!r} may contain only letters, "
                         "digits and '_', '.', '+', '-' (Fabric's rule)")
+    # The packager (tar, gzip) loads only for a config with chaincodes.
+    from fabgitops.chaincode.package import label_problem
+
     label = cc.label if cc.label is not None else f"{cc.name}_{cc.version}"
     problem = label_problem(label)
     if problem:
