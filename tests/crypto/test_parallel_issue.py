@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from typing import TypeVar
-
 import pytest
 
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.crypto import stage as crypto_stage
-from fabgitops.parallel import fork_map
 from tests.crypto.conftest import IssueFn
+from tests.splits import record_splits
 
-T = TypeVar("T")
-R = TypeVar("R")
 KEY = ".age"
 
 
@@ -33,17 +27,8 @@ def keys(material: CryptoMaterial) -> dict[str, bytes]:
 def test_issuing_split_over_the_cores_issues_the_same_material(
         complex_text: str, compile_crypto: IssueFn, monkeypatch: pytest.MonkeyPatch) -> None:
     serial = compile_crypto(complex_text)
-    splits: list[int] = []
-
-    def recording(function: Callable[[T], R], items: Sequence[T], *, least: int = 1
-                  ) -> list[R] | None:
-        result = fork_map(function, items, least=least)
-        splits.append(len(result) if result is not None else 0)
-        return result
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    splits = record_splits(monkeypatch, "fabgitops.crypto.stage")
     monkeypatch.setattr(crypto_stage, "ORGS_PER_WORKER", 1)
-    monkeypatch.setattr("fabgitops.crypto.stage.fork_map", recording)
     split = compile_crypto(complex_text)
     assert splits == [2]  # a child and the parent issued a share each
     assert set(split.keystore) == set(serial.keystore)

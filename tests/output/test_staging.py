@@ -23,6 +23,20 @@ def temporaries(root: Path) -> list[Path]:
     return sorted(root.rglob(f"*{TMP_SUFFIX}"))
 
 
+def count_offers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Stage every part in the background, however small; record each part's size."""
+    monkeypatch.setattr(staging, "MIN_FILES", 1)
+    offered: list[int] = []
+    original = Staging.offer
+
+    def counting(self: Staging, part: dict[str, bytes]) -> None:
+        offered.append(len(part))
+        original(self, part)
+
+    monkeypatch.setattr(Staging, "offer", counting)
+    return offered
+
+
 def test_a_large_part_is_staged_in_the_background_and_apply_renames_it(tmp_path: Path) -> None:
     (tmp_path / "overlays" / "org1" / "peer0").mkdir(parents=True)
     (tmp_path / "overlays/org1/peer0/a.yaml").write_bytes(PART["overlays/org1/peer0/a.yaml"])
@@ -76,15 +90,7 @@ def test_a_failing_writer_is_an_environment_problem_and_leaves_nothing(tmp_path:
 def test_a_compile_staged_in_the_background_writes_the_same_tree(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = compile_network(article_config(tmp_path / "plain"), environment(tmp_path / "h1"))
-    monkeypatch.setattr(staging, "MIN_FILES", 1)
-    offered: list[int] = []
-    original = Staging.offer
-
-    def counting(self: Staging, part: dict[str, bytes]) -> None:
-        offered.append(len(part))
-        original(self, part)
-
-    monkeypatch.setattr(Staging, "offer", counting)
+    offered = count_offers(monkeypatch)
     early = compile_network(article_config(tmp_path / "early"), environment(tmp_path / "h2"))
     assert len(offered) == 3 and all(offered)  # keystore, overlays, sealed secrets
     assert early.written and plain.written
@@ -102,18 +108,10 @@ def test_a_compile_that_fails_after_staging_leaves_no_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fabgitops import pipeline
 
-    monkeypatch.setattr(staging, "MIN_FILES", 1)
-    offered: list[int] = []
-    original = Staging.offer
-
-    def counting(self: Staging, part: dict[str, bytes]) -> None:
-        offered.append(len(part))
-        original(self, part)
-
     def broken(*_: object) -> None:
         raise EnvironmentProblem("the sealing certificate vanished")
 
-    monkeypatch.setattr(Staging, "offer", counting)
+    offered = count_offers(monkeypatch)
     monkeypatch.setattr(pipeline, "_seal", broken)
     config = article_config(tmp_path / "net")
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))

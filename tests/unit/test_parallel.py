@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from fabgitops import parallel
 from fabgitops.parallel import fork_map
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def square_with_pid(item: int) -> tuple[int, int]:
@@ -81,22 +76,15 @@ def test_rendering_split_over_cores_renders_the_same_tree(
     from fabgitops.deliver import Mode
     from fabgitops.render import stage
     from tests.e2e.support import article_config, compile_network, environment
+    from tests.splits import record_splits
 
     config = article_config(tmp_path / "net")
     env = environment(tmp_path / "h")
     compile_network(config, env)  # a recompile: its secrets are still encrypted, with openers
     serial = compile_network(config, env, Mode.DRY_RUN)
-    splits: list[bool] = []
-
-    def recording(function: Callable[[T], R], items: Sequence[T], *, least: int = 1
-                  ) -> list[R] | None:
-        result = fork_map(function, items, least=least)
-        splits.append(result is not None)
-        return result
-
+    splits = record_splits(monkeypatch, "fabgitops.render.stage")
     monkeypatch.setattr(stage, "ORGS_PER_WORKER", 1)
-    monkeypatch.setattr("fabgitops.render.stage.fork_map", recording)
     split = compile_network(config, env, Mode.DRY_RUN)
-    assert splits == [True]  # the org overlays were rendered in two processes
+    assert splits == [2]  # the org overlays were rendered in two processes
     assert split.compiled.tree == serial.compiled.tree
     assert not split.compiled.changes
