@@ -132,17 +132,19 @@ def test_read_tree_walks_like_os_walk_and_skips_what_is_not_output(tmp_path: Pat
         "overlays/a/half.yaml" + TMP_SUFFIX: b"partial", ".fabgitops/lock": b"",
         JOURNAL: b"{}", ".fabgitops/state.json": b"{}", ".sops.yaml": b"s",
         "README.md": b"the user's", "channels/ch/genesis.block": b"g",
+        "channels/ch/big.block": bytes(range(256)) * 1000, "overlays/empty.yaml": b"",
     })
     (tmp_path / "overlays/link").symlink_to(tmp_path / "overlays/b")  # a directory: not entered
     (tmp_path / "overlays/b/file-link.yaml").symlink_to(tmp_path / "overlays/top.yaml")
     tree = read_tree(tmp_path)
     # A directory's files (sorted), then its subdirectories (sorted); roots in OWNED_ROOTS order.
     assert list(tree) == [
-        "overlays/top.yaml", "overlays/a/c/d.yaml", "overlays/b/a.yaml",
-        "overlays/b/file-link.yaml", "overlays/b/z.yaml", "channels/ch/genesis.block",
-        ".fabgitops/state.json", ".sops.yaml",
+        "overlays/empty.yaml", "overlays/top.yaml", "overlays/a/c/d.yaml", "overlays/b/a.yaml",
+        "overlays/b/file-link.yaml", "overlays/b/z.yaml", "channels/ch/big.block",
+        "channels/ch/genesis.block", ".fabgitops/state.json", ".sops.yaml",
     ]
-    assert tree["overlays/b/file-link.yaml"] == b"t"
+    assert tree["overlays/b/file-link.yaml"] == b"t" and tree["overlays/empty.yaml"] == b""
+    assert tree["channels/ch/big.block"] == bytes(range(256)) * 1000  # read in several chunks
     assert read_tree(tmp_path, roots=(".fabgitops/state.json", "monitoring/")) == \
         {".fabgitops/state.json": b"{}"}
 

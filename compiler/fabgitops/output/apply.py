@@ -47,9 +47,20 @@ def read_tree(root: Path, roots: Sequence[str] = OWNED_ROOTS) -> FileTree:
     return tree
 
 
+_CHUNK = 1 << 16
+
+
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    # os.open/os.read: no buffered file object per file (a third of the read time for the
+    # ~13,500 small files of a 100-org output).
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _read_dir(directory: str, prefix: str, tree: FileTree) -> None:
