@@ -7,7 +7,9 @@ this order, under one lock: a crash at any point leaves the previous tree or the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -73,6 +75,26 @@ def run(request: Request, env: Environment, mode: Mode, git: GitOptions | None =
         ConfigInvalid: the configuration has errors.
         EnvironmentProblem: keys, certificates, the lock or git are unavailable.
     """
+    with _without_cycle_collector():
+        return _run(request, env, mode, git)
+
+
+@contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """A compile builds millions of long-lived objects and almost no reference cycles:
+    reference counting frees its garbage, while the cycle collector's full passes rescan the
+    ever larger heap again and again (1000 orgs: 2.5 s of 34 s of CPU, for 79 objects freed).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(request: Request, env: Environment, mode: Mode, git: GitOptions | None) -> Outcome:
     git = git or GitOptions()
     root = request.root
     if mode is not Mode.WRITE:
