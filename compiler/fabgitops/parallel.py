@@ -3,9 +3,9 @@
 The compile stages are pure functions of values already in memory, so a forked worker needs
 nothing sent to it: it inherits the inputs, computes its share and sends back only the result.
 Nothing here is required for correctness. :func:`fork_map` answers None whenever it cannot run
-in parallel (no ``os.fork``, one core, too little work) or a worker fails for any reason (its
-share raised, or its result does not pickle), and the caller then computes serially, which
-gives the same result or raises the same error in the same order.
+in parallel (no ``os.fork``, one core, too little work) or any share fails (it raised, here or
+in a worker, or its result does not pickle), and the caller then computes serially, which
+gives the same result or raises the error one process meets first.
 """
 
 from __future__ import annotations
@@ -40,15 +40,18 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], *, least
         return None
     children = [_fork(function, item) for item in items[:-1]]
     try:
-        last = function(items[-1])
+        last: list[Result] = [function(items[-1])]
+    except Exception:
+        # Computed serially, the first item's error comes first: let the caller raise it.
+        last = []
     finally:
         # Drain every pipe before reaping: a child blocks writing a result larger than the
         # pipe's buffer until it is read.
         received = [_read_all(reader) for _, reader in children]
         statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid, _ in children]
-    if any(statuses):
+    if any(statuses) or not last:
         return None
-    return [*(pickle.loads(data) for data in received), last]
+    return [*(pickle.loads(data) for data in received), *last]
 
 
 def _fork(function: Callable[[Item], Result], item: Item) -> tuple[int, int]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import pytest
 
 from fabgitops.crypto import CryptoMaterial
@@ -9,6 +13,8 @@ from fabgitops.crypto import stage as crypto_stage
 from tests.crypto.conftest import IssueFn
 from tests.splits import record_splits
 
+T = TypeVar("T")
+R = TypeVar("R")
 KEY = ".age"
 
 
@@ -41,3 +47,20 @@ def test_issuing_split_over_the_cores_issues_the_same_material(
     # And the split keystore is reused as is, by one process or by two.
     again = compile_crypto(complex_text, split.keystore)
     assert again.keystore == split.keystore and again.notes == ()
+
+
+def test_a_failed_split_is_issued_again_serially_without_double_notes(
+        complex_text: str, compile_crypto: IssueFn, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = compile_crypto(complex_text)
+
+    def parent_share_then_a_worker_fails(function: Callable[[T], R], items: Sequence[T], *,
+                                         least: int = 1) -> list[R] | None:
+        function(items[-1])  # what fork_map's parent does before it hears of the failure
+        return None
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(crypto_stage, "ORGS_PER_WORKER", 1)
+    monkeypatch.setattr("fabgitops.crypto.stage.fork_map", parent_share_then_a_worker_fails)
+    again = compile_crypto(complex_text)
+    assert again.notes == serial.notes
+    assert public(again) == public(serial) and keys(again) == keys(serial)

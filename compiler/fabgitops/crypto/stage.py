@@ -151,11 +151,15 @@ def _issue_orgs(ctx: Issuance, orgs: Sequence[Org],
 
     count = workers(len(orgs), ORGS_PER_WORKER)
     size = -(-len(orgs) // count)
-    before = len(ctx.notes)
+    before, entries, facts = len(ctx.notes), ctx.ledger.entries(), set(ctx.facts)
     shares = fork_map(share, [orgs[i:i + size] for i in range(0, len(orgs), size)])
+    # The parent's own share is done: its notes come back below with the others', or, when a
+    # worker failed, everything it did is done again by one process.
+    del ctx.notes[before:]
     if shares is None:
+        ctx.ledger.rewind(entries)
+        ctx.facts = facts
         return share(orgs).orgs
-    del ctx.notes[before:]  # the parent's own share added its notes already
     issued: dict[str, OrgMaterial] = {}
     for part in shares:
         issued.update(part.orgs)

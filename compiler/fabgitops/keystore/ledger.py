@@ -138,6 +138,12 @@ class Ledger:
             self._secrets.setdefault(path, secret)
         self._restored |= entries.restored
 
+    def rewind(self, entries: Entries) -> None:
+        """Forget everything written since ``entries`` were taken (work to be done again)."""
+        self._out = dict(entries.files)
+        self._secrets = dict(entries.secrets)
+        self._restored = set(entries.restored)
+
     def finish(self) -> Outcome:
         """The next keystore: kept and new files, the retired ones, ``recipients.txt``."""
         retired = {p: d for p, d in self._retired.items() if p not in self._restored}
