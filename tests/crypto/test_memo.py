@@ -14,6 +14,7 @@ from pathlib import Path
 import pyrage
 import pytest
 
+from fabgitops.channel.stage import admin_signers
 from fabgitops.crypto import CryptoMaterial
 from fabgitops.crypto.stage import issue
 from fabgitops.errors import EnvironmentProblem
@@ -200,3 +201,15 @@ def test_the_memo_file_round_trips_and_ignores_anything_else(tmp_path: Path) -> 
     assert memo.read(path) == facts
     # Field boundaries count: ("ab", "c") and ("a", "bc") are different facts.
     assert memo.fact(b"k", b"t", b"ab", b"c") != memo.fact(b"k", b"t", b"a", b"bc")
+
+
+def test_channel_admins_decrypt_their_keys_only_to_sign(
+        article_text: str, compile_crypto: IssueFn, age_identity: AgeIdentity,
+        base: CryptoMaterial) -> None:
+    counting = _counting(age_identity)
+    again = compile_crypto(article_text, base.keystore, identity=counting, known=base.facts)
+    signers = admin_signers(load_plan(article_text), again.files)
+    assert len(signers) == 3 and counting.opened == []
+    signature = signers[1].sign(b"config update")
+    assert signature and counting.paths(base.keystore) == [
+        f"{ORG1}/users/Admin@org1/msp/key.age"]
