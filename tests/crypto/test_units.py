@@ -22,6 +22,8 @@ from fabgitops.keystore.credentials import credential_path, password_from
 from fabgitops.plan import Subject
 from tests.conftest import PRIVATE_KEY_PEM
 from tests.crypto.conftest import DeterministicKeyGen
+from tests.render.networks import NETWORKS
+from tests.render.support import plan_of
 
 
 def _high_s_certificate() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
@@ -128,3 +130,15 @@ def test_export_modes_and_refusal(article_material: CryptoMaterial, tmp_path: Pa
     assert key.read_bytes().startswith(PRIVATE_KEY_PEM)
     with pytest.raises(EnvironmentProblem, match="not an empty directory"):
         export_crypto(article_material, out)
+
+
+def test_an_imported_orgs_tls_root_is_every_file_below_its_tlscacerts_in_path_order() -> None:
+    org1, org2 = plan_of(NETWORKS["article"]).peer_orgs
+    msp1, msp2 = f"{org1.crypto_dir}/msp", f"{org2.crypto_dir}/msp"
+    imported = {f"{msp1}/tlscacerts/b.pem": b"B", f"{msp1}/tlscacerts/a.pem": b"A",
+                f"{msp1}/tlscacerts/sub/c.pem": b"C", f"{msp1}/cacerts/ca.pem": b"X",
+                f"{msp2}/tlscacerts/z.pem": b"Z"}
+    material = CryptoMaterial(orgs={}, keystore={}, secret_credentials={}, imported=imported)
+    assert material.tls_root_pem(org1) == b"ABC"
+    assert material.tls_root_pem(org2) == b"Z"
+    assert material.tls_root_pem(plan_of(NETWORKS["article"]).orderer_orgs[0]) == b""

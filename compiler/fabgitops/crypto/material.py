@@ -107,8 +107,21 @@ class CryptoMaterial:
         """The org's TLS CA certificate: its own TLS CA, or an imported org's ``tlscacerts``."""
         if org.name in self.orgs:
             return self.orgs[org.name].tlsca.cert_pem
-        prefix = f"{msp.msp_dir(org)}/tlscacerts/"
-        return b"".join(c for p, c in sorted(self.imported.items()) if p.startswith(prefix))
+        return self._imported_tls_roots.get(f"{msp.msp_dir(org)}/tlscacerts", b"")
+
+    @cached_property
+    def _imported_tls_roots(self) -> Mapping[str, bytes]:
+        """Each imported ``.../tlscacerts`` directory's files joined in path order (indexed
+        once: every org's tls-roots asks, and scanning every imported file per ask made
+        rendering quadratic in the orgs)."""
+        marker = "/tlscacerts/"
+        parts: dict[str, list[bytes]] = {}
+        for path, content in sorted(self.imported.items()):
+            at = path.find(marker)
+            while at >= 0:  # every directory the file is below, as a prefix test would
+                parts.setdefault(path[:at + len(marker) - 1], []).append(content)
+                at = path.find(marker, at + 1)
+        return {directory: b"".join(files) for directory, files in parts.items()}
 
     def tls_ca(self, org: Org | str) -> CertKey:
         """The org's TLS CA pair."""
