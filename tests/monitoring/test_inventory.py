@@ -7,7 +7,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from fabgitops import monitoring
-from fabgitops.monitoring.inventory import KEYSTORE, RETIRED
+from fabgitops.monitoring.inventory import KEYSTORE, RETIRED, by_org_directory
 from tests.monitoring.support import compiled, settings
 
 
@@ -80,3 +80,21 @@ def test_chaincode_server_certificates_are_alerted_on_without_monitoring_code() 
     series = [r["labels"] for g in groups for r in g["rules"]
               if r.get("record") == monitoring.CERT_EXPIRY]
     assert sum(1 for labels in series if labels["kind"] == "chaincode-tls") == 2
+
+
+def test_an_orgs_share_of_the_keystore_gives_its_whole_inventory() -> None:
+    """The render stage gives each org's monitoring objects only the org's keystore files
+    (``by_org_directory``): the same certificates as the whole keystore, retired ones still
+    left out."""
+    network = compiled()
+    keystore = dict(network.material.keystore)
+    org1 = network.plan.org("Org1")
+    some_cert = next(v for p, v in keystore.items() if p.endswith("/tls/cert.pem"))
+    keystore[f"{RETIRED}{org1.crypto_dir}/peers/old.org1/tls/cert.pem"] = some_cert
+    split = by_org_directory(keystore)
+    assert sum(len(files) for files in split.values()) == len(keystore)
+    for org in network.plan.orgs:
+        whole = monitoring.certificates(network.plan.orgs, keystore)
+        own = monitoring.certificates((org,), split[org.crypto_dir])
+        assert own == [c for c in whole if c.namespace == org.namespace] and len(own) > 5
+    assert len(network.plan.orgs) >= 3

@@ -49,7 +49,7 @@ def rule_groups(plan: Plan, keystore: Mapping[str, bytes], settings: Monitoring,
                 orgs: tuple[Org, ...] | None = None) -> list[dict[str, Any]]:
     """The rule groups of ``orgs`` (default every org), as Prometheus rule files hold them."""
     chosen = plan.orgs if orgs is None else orgs
-    inventory = certificates(plan.orgs, keystore)
+    inventory = certificates(chosen, keystore)  # an org's are below its own directory
     groups: list[dict[str, Any]] = []
     for org in chosen:
         own = [c for c in inventory if c.namespace == org.namespace]
@@ -61,8 +61,10 @@ def org_objects(plan: Plan, org: Org, keystore: Mapping[str, bytes], settings: M
                 metadata: Mapping[str, Any]) -> list[Manifest]:
     """The Prometheus Operator objects of an org namespace (none without the Operator).
 
-    ``metadata`` is the render stage's metadata for the namespace; the objects get its labels
-    plus ``Monitoring.Labels``, which a Prometheus' rule and monitor selectors match.
+    ``keystore`` needs to hold only the org's files (``inventory.by_org_directory``): reading
+    the whole keystore for each org made rendering quadratic in the orgs. ``metadata`` is the
+    render stage's metadata for the namespace; the objects get its labels plus
+    ``Monitoring.Labels``, which a Prometheus' rule and monitor selectors match.
     """
     if not settings.prometheus_operator:
         return []

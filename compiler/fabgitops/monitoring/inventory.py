@@ -51,6 +51,18 @@ class Certificate:
         return int(self.not_after.timestamp())
 
 
+def by_org_directory(keystore: Mapping[str, bytes]) -> Mapping[str, Mapping[str, bytes]]:
+    """The keystore split by org directory (``peerOrganizations/<domain>``, an org's
+    ``crypto_dir``): what :func:`certificates` of one org reads, so that asking for each org
+    does not scan (and parse) the whole keystore each time."""
+    split: dict[str, dict[str, bytes]] = {}
+    for path, content in keystore.items():
+        if path.startswith(KEYSTORE):
+            parts = path[len(KEYSTORE):].split("/", 2)
+            split.setdefault("/".join(parts[:2]), {})[path] = content
+    return split
+
+
 def certificates(orgs: Iterable[Org], keystore: Mapping[str, bytes]) -> list[Certificate]:
     """Every live certificate of ``orgs`` in the keystore, sorted by org and path.
 

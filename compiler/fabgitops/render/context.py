@@ -11,6 +11,7 @@ from fabgitops.crypto import CryptoMaterial
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.keystore.value import KeystoreSecret
 from fabgitops.model import Expose
+from fabgitops.monitoring.inventory import by_org_directory
 from fabgitops.plan import NodeKind, Org, Plan, Source
 from fabgitops.render.common import USER_PATCHES, Labels
 from fabgitops.seal import PlainSecret
@@ -50,6 +51,14 @@ class RenderInputs:
             for channel in org.channels:
                 members.setdefault(channel, set()).add(i)
         return {c: frozenset(m) for c, m in members.items()}
+
+    @cached_property
+    def _keystores(self) -> Mapping[str, Mapping[str, bytes]]:
+        return by_org_directory(self.material.keystore)
+
+    def org_keystore(self, org: Org) -> Mapping[str, bytes]:
+        """The keystore files below the org's directory (indexed once for every org)."""
+        return self._keystores.get(org.crypto_dir, {})
 
     def partner_orgs(self, org: Org) -> tuple[Org, ...]:
         """The orgs an org's nodes, Jobs and CLI talk to, in ``plan.orgs`` order: whose TLS

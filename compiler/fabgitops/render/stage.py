@@ -222,7 +222,7 @@ def _namespace_objects(ctx: RenderInputs, out: Collector, org: Org) -> list[str]
     resources = out.files_of(root, namespace_files(
         org.namespace, labels, network_policies=policies, budget_roles=[org.kind.value]))
     if plan.monitoring is not None:
-        objects = monitoring.org_objects(plan, org, ctx.material.keystore, plan.monitoring,
+        objects = monitoring.org_objects(plan, org, ctx.org_keystore(org), plan.monitoring,
                                          metadata("", org.namespace, ctx.labels(
                                              org, "monitoring", "fabric-monitoring",
                                              org.namespace), Wave.CONFIG))
