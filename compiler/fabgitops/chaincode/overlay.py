@@ -48,8 +48,8 @@ def chaincode_dirs(ctx: RenderInputs, out: Collector, org: Org, chaincodes: Chai
     entries = chaincodes.by_org.get(org.name, ())
     if entries and admin is None:
         raise ValueError(f"org {org.name} runs chaincodes but has no admin objects")
-    peers = {o.name: o for o in ctx.plan.peer_orgs}
-    return [_write(ctx, out, entry, admin, peers) for entry in entries if admin is not None]
+    return [_write(ctx, out, entry, admin, ctx.peer_orgs_by_name) for entry in entries
+            if admin is not None]
 
 
 def _write(ctx: RenderInputs, out: Collector, entry: OrgChaincode, admin: IdentityObjects,

@@ -208,8 +208,9 @@ def _consenters(plan: Plan, material: Mapping[str, bytes]) -> tuple[Consenter, .
 
 
 def _application(plan: Plan, channel: Channel, *, anchors: bool = True) -> ApplicationProfile:
+    orgs = {o.name: o for o in plan.orgs}  # plan.org() per member scans the orgs: quadratic
     return ApplicationProfile(
-        organizations=tuple(org_profile(plan, plan.org(n), anchors=anchors)
+        organizations=tuple(org_profile(plan, orgs[n], anchors=anchors)
                             for n in channel.peer_orgs),
         policies=dict(channel.policies), acls=dict(channel.acls))
 

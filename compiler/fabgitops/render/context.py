@@ -53,6 +53,11 @@ class RenderInputs:
         return {c: frozenset(m) for c, m in members.items()}
 
     @cached_property
+    def peer_orgs_by_name(self) -> Mapping[str, Org]:
+        """The peer orgs by ``Name`` (built once, not once per org that runs a chaincode)."""
+        return {o.name: o for o in self.plan.peer_orgs}
+
+    @cached_property
     def _keystores(self) -> Mapping[str, Mapping[str, bytes]]:
         return by_org_directory(self.material.keystore)
 
