@@ -121,7 +121,7 @@ def channel_artifacts(prepared: Prepared, random: Callable[[int], bytes]) -> Cha
         ConfigInvalid: a change Fabric would refuse, located at the channel's source.
     """
     inputs = prepared.inputs
-    return channel.build_artifacts(prepared.plan, prepared.material.files, inputs.current,
+    return channel.build_artifacts(prepared.plan, prepared.material.channel_files, inputs.current,
                                    clock=lambda: inputs.now, rng=random)
 
 

@@ -1,7 +1,9 @@
-"""Issuing split over the cores gives the material one process gives."""
+"""Issuing split over the cores gives the material one process gives; the channel stage
+reads only the part of it that channels need."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -64,3 +66,25 @@ def test_a_failed_split_is_issued_again_serially_without_double_notes(
     again = compile_crypto(complex_text)
     assert again.notes == serial.notes
     assert public(again) == public(serial) and keys(again) == keys(serial)
+
+
+def test_the_channel_stage_reads_only_channel_files(
+        complex_text: str, complex_material: CryptoMaterial) -> None:
+    from datetime import UTC, datetime
+
+    from fabgitops.channel import build_artifacts
+    from tests.crypto.conftest import load_plan
+
+    full, part = complex_material.files, complex_material.channel_files
+    assert set(part) < set(full)
+    assert not [p for p in part if "/peers/" in p]
+
+    def counter(seed: str) -> Callable[[int], bytes]:
+        state = iter(range(1 << 30))
+        return lambda size: hashlib.shake_256(f"{seed}{next(state)}".encode()).digest(size)
+
+    plan = load_plan(complex_text)
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    built = [build_artifacts(plan, files, {}, clock=lambda: when, rng=counter("r")).files()
+             for files in (full, part)]
+    assert built[0] == built[1] and built[0]

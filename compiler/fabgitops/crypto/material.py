@@ -54,6 +54,16 @@ class CryptoMaterial:
         out.update(self.imported)
         return RevealingFiles(out)
 
+    @cached_property
+    def channel_files(self) -> Mapping[str, bytes]:
+        """The part of :attr:`files` the channel stage reads (``msp.channel_files`` of every
+        org, and the imported orgs'): a fifth of a large network's files."""
+        out: dict[str, SecretValue] = {}
+        for org in self.orgs.values():
+            out.update(msp.channel_files(org))
+        out.update(self.imported)
+        return RevealingFiles(out)
+
     @property
     def credentials(self) -> Mapping[str, str]:
         """The generated credentials by name (each decrypted when read)."""

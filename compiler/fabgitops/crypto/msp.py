@@ -172,6 +172,19 @@ def org_files(org: OrgMaterial) -> Files:
     return files
 
 
+def channel_files(org: OrgMaterial) -> Files:
+    """What channel configs need of :func:`org_files`: the verifying MSP, the users' identities
+    (the admins sign updates) and, of an orderer org, the nodes' (the consenters); not the
+    peers' files, which are most of a large network's."""
+    files = _under(msp_dir(org), verifying_msp(org))
+    nodes = org.nodes if org.kind is NodeKind.ORDERER else ()
+    for identity in (*nodes, *org.users):
+        root = identity_dir(org, identity)
+        files |= _under(f"{root}/msp", local_msp(org, identity))
+        files |= _under(f"{root}/tls", tls_folder(org, identity))
+    return files
+
+
 def org_directories(org: OrgMaterial) -> list[str]:
     """Every directory cryptogen creates for the org, including empty ``admincerts``."""
     dirs = [f"{org.crypto_dir}/{d}" for d in ("ca", "tlsca")]
