@@ -39,9 +39,14 @@ class RenderInputs:
         return self.plan.kubernetes.expose
 
     @cached_property
+    def _orgs(self) -> tuple[Org, ...]:
+        """``plan.orgs`` (a property that concatenates a new tuple on each call)."""
+        return self.plan.orgs
+
+    @cached_property
     def _positions(self) -> Mapping[str, int]:
         """The position of each org (by name) in ``plan.orgs``."""
-        return {o.name: i for i, o in enumerate(self.plan.orgs)}
+        return {o.name: i for i, o in enumerate(self._orgs)}
 
     @cached_property
     def _channel_members(self) -> Mapping[str, frozenset[int]]:
@@ -74,7 +79,7 @@ class RenderInputs:
         org for every org would grow the output with the square of the orgs (1000 orgs: about
         900 MB of TLS roots, each ConfigMap close to its 1 MiB limit).
         """
-        orgs = self.plan.orgs
+        orgs = self._orgs
         if org.kind is NodeKind.ORDERER:
             return orgs
         wanted = set(range(len(self.plan.orderer_orgs)))  # plan.orgs starts with them

@@ -25,10 +25,11 @@ def check(ctx: RuleContext) -> Iterator[Issue]:
     yield from _channels(ctx)
     if not plan.channels and plan.peer_orgs:
         yield ctx.warning(("Channels",), "no channels: the peers will join none")
+    node_ous = {o.msp_id: o.enable_node_ous for o in plan.orgs}  # once, not once per org
     for org in plan.orgs:
-        yield from _policies(ctx, org.source.at("Policies"), org.policies)
+        yield from _policies(ctx, org.source.at("Policies"), org.policies, node_ous)
     for channel in plan.channels:
-        yield from _policies(ctx, channel.source.at("Policies"), channel.policies)
+        yield from _policies(ctx, channel.source.at("Policies"), channel.policies, node_ous)
 
 
 def _channels(ctx: RuleContext) -> Iterator[Issue]:
@@ -63,10 +64,10 @@ def _channels(ctx: RuleContext) -> Iterator[Issue]:
             seen.add(member)
 
 
-def _policies(ctx: RuleContext, path: Path, policies: Mapping[str, Policy]) -> Iterator[Issue]:
+def _policies(ctx: RuleContext, path: Path, policies: Mapping[str, Policy],
+              node_ous: Mapping[str, bool]) -> Iterator[Issue]:
     """Each rule parses as configtxgen parses it (the channel stage's parser), and a role that
-    needs NodeOUs names an org that has them."""
-    node_ous = {o.msp_id: o.enable_node_ous for o in ctx.plan.orgs}
+    needs NodeOUs names an org that has them (``node_ous``: EnableNodeOUs by MSP ID)."""
     for name, policy in policies.items():
         where = (*path, name, "Rule")
         if policy.type is PolicyType.IMPLICIT_META:
