@@ -20,6 +20,8 @@ Choices, with the reason each one is here:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fabgitops.gitops import common
 from fabgitops.gitops.common import Overlay
 from fabgitops.kustomize import kustomization
@@ -63,8 +65,10 @@ def git_repository(plan: Plan, repo_url: str) -> dict[str, object]:
     }
 
 
-def flux_kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
-    """The Kustomization that applies one overlay after the previous wave is Ready."""
+def flux_kustomization(plan: Plan, overlay: Overlay, needs: Sequence[Overlay]
+                       ) -> dict[str, object]:
+    """The Kustomization that applies one overlay after ``needs`` (the previous wave's
+    overlays, ``common.prerequisites``) are Ready."""
     spec: dict[str, object] = {
         "interval": INTERVAL,
         "retryInterval": RETRY_INTERVAL,
@@ -74,7 +78,6 @@ def flux_kustomization(plan: Plan, overlay: Overlay) -> dict[str, object]:
         "wait": True,
         "sourceRef": {"kind": "GitRepository", "name": plan.network_name},
     }
-    needs = common.prerequisites(common.overlays(plan), overlay)
     if needs:
         spec["dependsOn"] = [{"name": common.object_name(plan.network_name, o.namespace)}
                              for o in needs]
@@ -123,9 +126,14 @@ def files(plan: Plan, repo_url: str) -> FileTree:
     base = f"{CLUSTERS_DIR}/{plan.network_name}/flux"
     repository = git_repository(plan, repo_url)
     out: FileTree = {f"{base}/gitrepository.yaml": manifest_file(repository)}
-    for overlay in common.overlays(plan):
+    ordered = common.overlays(plan)
+    # Prerequisites depend on the wave only: once per wave, not a scan of every overlay for
+    # each overlay (quadratic in the orgs).
+    last_of_wave = {o.wave: o for o in ordered}
+    needs = {wave: common.prerequisites(ordered, o) for wave, o in last_of_wave.items()}
+    for overlay in ordered:
         out[f"{base}/kustomization-{overlay.namespace}.yaml"] = manifest_file(
-            flux_kustomization(plan, overlay))
+            flux_kustomization(plan, overlay, needs[overlay.wave]))
     resources = [path.rsplit("/", 1)[1] for path in out]
     url = common.flux_repo_url(repo_url)
     out[f"{base}/kustomization.yaml"] = manifest_file(kustomization(resources),

@@ -22,7 +22,7 @@ from fabgitops.kustomize import kustomization
 from fabgitops.layout import CLUSTERS_DIR
 from fabgitops.model import Cluster, GitOpsEngine
 from fabgitops.placement.clusters import org_cluster
-from fabgitops.plan import Plan
+from fabgitops.plan import NodeKind, Plan
 from fabgitops.tree import FileTree, manifest_file
 
 
@@ -86,8 +86,10 @@ def _flux(plan: Plan, repo_url: str) -> FileTree:
         orgs = [o for o in plan.orgs if org_cluster(plan, o).name == cluster.name]
         if not orgs:
             continue
-        sub = replace(plan, orderer_orgs=tuple(o for o in orgs if o in plan.orderer_orgs),
-                      peer_orgs=tuple(o for o in orgs if o in plan.peer_orgs))
+        # By kind, not ``o in plan.orderer_orgs``: comparing whole orgs, for each org, was
+        # quadratic in the orgs.
+        sub = replace(plan, orderer_orgs=tuple(o for o in orgs if o.kind is NodeKind.ORDERER),
+                      peer_orgs=tuple(o for o in orgs if o.kind is NodeKind.PEER))
         target = flux_dir(cluster)
         old_entry = common.repo_path(plan.git_ops.path, default)
         new_entry = common.repo_path(plan.git_ops.path, target)
