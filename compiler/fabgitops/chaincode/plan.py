@@ -62,9 +62,11 @@ def _resolve(plan: Plan, spec: Chaincode) -> ResolvedChaincode:
     approvers: dict[str, tuple[Org, ...]] = {}
     for name in spec.channels:
         members = channels[name].peer_orgs
-        chosen = spec.organizations if spec.organizations is not None else members
+        chosen = set(spec.organizations if spec.organizations is not None else members)
         approvers[name] = tuple(o for o in plan.peer_orgs if o.name in chosen)
-    running = [o for o in plan.peer_orgs if any(o in orgs for orgs in approvers.values())]
+    # Sets of names: membership in tuples, for each org, grew with the square of the orgs.
+    approving = {o.name for orgs in approvers.values() for o in orgs}
+    running = [o for o in plan.peer_orgs if o.name in approving]
     servers = tuple(_server(plan, spec, org) for org in running)
     label = spec.label if spec.label is not None else f"{spec.name}_{spec.version}"
     return ResolvedChaincode(spec, label, approvers, servers)
