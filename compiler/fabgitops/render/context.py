@@ -71,17 +71,22 @@ class RenderInputs:
         return self._keystores.get(org.crypto_dir, {})
 
     def partner_orgs(self, org: Org) -> tuple[Org, ...]:
-        """The orgs an org's nodes, Jobs and CLI talk to, in ``plan.orgs`` order: whose TLS
-        CAs its ``tls-roots`` holds and whose namespaces its NetworkPolicies admit.
+        """The orgs whose namespaces an org's NetworkPolicies admit, in ``plan.orgs`` order.
 
-        An orderer org serves every channel: every org. A peer org: itself, the orderer orgs
-        and the orgs it shares a channel with (gossip, endorsements, chaincode commits). Every
-        org for every org would grow the output with the square of the orgs (1000 orgs: about
-        900 MB of TLS roots, each ConfigMap close to its 1 MiB limit).
+        An orderer org serves every org: every org. A peer org: :meth:`channel_partners` (the
+        only peers that gossip with, endorse for or commit through its peers). Every org for
+        every org would grow the output with the square of the orgs.
+        """
+        return self._orgs if org.kind is NodeKind.ORDERER else self.channel_partners(org)
+
+    def channel_partners(self, org: Org) -> tuple[Org, ...]:
+        """The org itself, the orderer orgs and the orgs it shares a channel with (an orderer
+        org is in every channel), in ``plan.orgs`` order: whose TLS CAs its ``tls-roots``
+        holds, the only ones its Jobs and CLI dial. Every org's in every namespace grew the
+        output with the square of the orgs (1000 orgs: about 900 MB) and passed a
+        ConfigMap's 1 MiB beyond about 1,100 orgs.
         """
         orgs = self._orgs
-        if org.kind is NodeKind.ORDERER:
-            return orgs
         wanted = set(range(len(self.plan.orderer_orgs)))  # plan.orgs starts with them
         wanted.add(self._positions[org.name])
         for channel in org.channels:

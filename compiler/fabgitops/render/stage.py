@@ -194,11 +194,11 @@ def _channel_updates(ctx: RenderInputs, out: Collector, org: Org,
 
 def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
     """The TLS CA certificate (``<MSPID>.pem``) of every org the org talks to
-    (``RenderInputs.partner_orgs``) and the orderer orgs' in one bundle (``orderers.pem``,
+    (``RenderInputs.channel_partners``) and the orderer orgs' in one bundle (``orderers.pem``,
     for ``--cafile``: Go's AppendCertsFromPEM reads every certificate)."""
     plan, material = ctx.plan, ctx.material
     data = {f"{o.msp_id}.pem": material.tls_root_pem(o).decode()
-            for o in ctx.partner_orgs(org)}
+            for o in ctx.channel_partners(org)}
     data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
