@@ -14,6 +14,7 @@ from fabgitops.channel import ChannelArtifacts
 from fabgitops.errors import ConfigInvalid, EnvironmentProblem
 from fabgitops.keystore.value import reveal
 from fabgitops.render import render
+from fabgitops.render import stage as render_stage
 from fabgitops.render.common import image_entries
 from fabgitops.render.identity import msp_public
 from fabgitops.tree import generated_yaml
@@ -180,3 +181,15 @@ def test_tls_roots_and_network_policies_cover_the_orgs_each_org_talks_to() -> No
     assert admitted[orderer.name] == sorted(o.namespace for o in compiled.plan.orgs)
     assert admitted["Org1"] == admitted["Org2"] == sorted([orderer.namespace, "org1", "org2"])
     assert admitted["Org3"] == sorted([orderer.namespace, "org3"])
+
+
+def test_tls_roots_that_do_not_fit_a_configmap_are_a_located_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An org in channels with more than about 1,100 orgs in all: the TLS CAs pass 1 MiB (here
+    # the limit is lowered instead of compiling that many orgs).
+    monkeypatch.setattr(render_stage, "CONFIG_MAP_LIMIT", 2000)
+    with pytest.raises(ConfigInvalid) as caught:
+        compile_network(NETWORKS["article"])
+    [issue] = caught.value.issues
+    assert issue.file == "c.yaml" and issue.line > 1
+    assert "orgs Orderer1 shares a channel with do not fit a 1 MiB ConfigMap" in issue.message

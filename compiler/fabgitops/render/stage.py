@@ -201,6 +201,10 @@ def _tls_roots(ctx: RenderInputs, out: Collector, org: Org) -> str:
             for o in ctx.channel_partners(org)}
     data["orderers.pem"] = "".join(material.tls_root_pem(o).decode()
                                    for o in plan.orderer_orgs)
+    if sum(len(v) for v in data.values()) > CONFIG_MAP_LIMIT:
+        raise ConfigInvalid([org.source.issue(
+            f"the TLS CA certificates of the {len(data) - 1} orgs {org.name} shares a channel "
+            "with do not fit a 1 MiB ConfigMap: split its channels")])
     labels = ctx.labels(org, "tls-roots", "fabric-tls-roots", org.namespace)
     out.claim(org.namespace, "ConfigMap", TLS_ROOTS_CONFIG_MAP, "the TLS roots")
     out.file(f"{overlay_dir(org.namespace)}/{TLS_ROOTS_CONFIG_MAP}.yaml",
