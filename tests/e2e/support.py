@@ -8,6 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from fabgitops import cli
 from fabgitops.deliver import GitOptions, Mode, Outcome, run
 from fabgitops.gather import Environment, Request
 from fabgitops.keystore.identity import AgeIdentity
@@ -59,3 +62,22 @@ def compile_network(config: Path, env: Environment, mode: Mode = Mode.WRITE,
     """Compile ``config`` into ``root`` (default: beside it) with the demo sealing cert."""
     request = Request(config, root, config.parent / "sealing-cert.pem")
     return run(request, env, mode, git or GitOptions())
+
+
+def cli_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The article network compiled once (cold) through the CLI, in a HOME, cache and config
+    directory of its own under ``tmp_path``; its config, beside its output. It has a RepoURL:
+    without one the compile warns, and only quiet compiles are recorded (no-op record, memo)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("FABGITOPS_AGE_IDENTITY", IDENTITY.secret_keys[0])
+    config = article_config(tmp_path / "net", f"GitOps:\n  RepoURL: {REPO_URL}\n")
+    assert cli_compile(config) == 0
+    return config
+
+
+def cli_compile(config: Path, *extra: str) -> int:
+    """``fabgitops compile`` of ``config`` with the sealing certificate beside it."""
+    return cli.run(["compile", "-c", str(config), "--seal-cert",
+                    str(config.parent / "sealing-cert.pem"), *extra])

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from fabgitops import cli
 from fabgitops.errors import ExitCode
 from fabgitops.keystore.identity import AgeIdentity
 from fabgitops.output.apply import read_tree
-from tests.conftest import ARTICLE
-from tests.e2e.support import IDENTITY, REPO_URL, SEAL_CERT
+from tests.e2e.support import cli_compile, cli_network
 
 ORG2 = ".fabgitops/keystore/peerOrganizations/org2"
 INDEX_KEY = ".fabgitops/keystore/credentials/fabgitops/seal-index-key.age"
@@ -38,23 +36,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
 @pytest.fixture
 def network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The article network compiled once (cold): its config, beside its output."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("FABGITOPS_AGE_IDENTITY", IDENTITY.secret_keys[0])
-    directory = tmp_path / "net"
-    directory.mkdir()
-    config = directory / "cluster-config.yaml"
-    config.write_text(ARTICLE.read_text() + f"GitOps:\n  RepoURL: {REPO_URL}\n")
-    shutil.copy(SEAL_CERT, directory / "sealing-cert.pem")
-    assert _compile(config) == ExitCode.OK
-    return config
-
-
-def _compile(config: Path, *extra: str) -> int:
-    return cli.run(["compile", "-c", str(config), "--seal-cert",
-                    str(config.parent / "sealing-cert.pem"), *extra])
+    return cli_network(tmp_path, monkeypatch)
 
 
 def _paths(opened: list[bytes], root: Path) -> list[str]:
@@ -79,7 +61,7 @@ def test_adding_a_peer_decrypts_only_the_index_key_and_the_signing_cas(
         network: Path, tmp_path: Path, opened: list[bytes]) -> None:
     config = _grown(network, tmp_path)
     before = read_tree(config.parent)
-    assert _compile(config) == ExitCode.OK
+    assert cli_compile(config) == ExitCode.OK
     after = read_tree(config.parent)
     assert any("peer2.org2" in p for p in set(after) - set(before))
     assert _paths(opened, config.parent) == [
@@ -88,7 +70,7 @@ def test_adding_a_peer_decrypts_only_the_index_key_and_the_signing_cas(
     # The full path, with every key decrypted and no memo, finds nothing left to change.
     shutil.rmtree(tmp_path / "cache")
     opened.clear()
-    assert _compile(config, "--check") == ExitCode.OK
+    assert cli_compile(config, "--check") == ExitCode.OK
     assert len(opened) > 30
 
 
@@ -96,18 +78,18 @@ def test_a_recompile_decrypts_one_credential_and_a_damaged_memo_only_costs_time(
         network: Path, tmp_path: Path, opened: list[bytes]) -> None:
     records = tmp_path / "cache" / "fabgitops" / "up-to-date"
     shutil.rmtree(records)  # not the no-op fast path: the full compile, with the memo
-    assert _compile(network, "--check") == ExitCode.OK
+    assert cli_compile(network, "--check") == ExitCode.OK
     assert _paths(opened, network.parent) == [INDEX_KEY]
 
     (memo,) = (tmp_path / "cache" / "fabgitops" / "memo").iterdir()
     memo.write_bytes(b'{"format": "fabgitops-reveal-memo", "version": 1, "facts": ["zz"]}')
     opened.clear()
-    assert _compile(network) == ExitCode.OK  # writes: the memo is whole again
+    assert cli_compile(network) == ExitCode.OK  # writes: the memo is whole again
     every = len(opened)
     assert every > 30
     shutil.rmtree(records)
     opened.clear()
-    assert _compile(network, "--check") == ExitCode.OK
+    assert cli_compile(network, "--check") == ExitCode.OK
     assert _paths(opened, network.parent) == [INDEX_KEY]
 
 
@@ -117,6 +99,6 @@ def test_a_wrong_identity_fails_with_exit_5_even_when_the_memo_knows_everything(
     stranger = AgeIdentity.generate("stranger")
     monkeypatch.setenv("FABGITOPS_AGE_IDENTITY", stranger.secret_keys[0])
     before = read_tree(network.parent)
-    assert _compile(network) == ExitCode.ENVIRONMENT
-    assert _compile(network, "--check") == ExitCode.ENVIRONMENT
+    assert cli_compile(network) == ExitCode.ENVIRONMENT
+    assert cli_compile(network, "--check") == ExitCode.ENVIRONMENT
     assert read_tree(network.parent) == before

@@ -4,38 +4,18 @@ untouched output answers from the record, anything else compiles in full."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from fabgitops import cli, deliver
+from fabgitops import deliver
 from fabgitops.errors import ExitCode
-from tests.conftest import ARTICLE
-from tests.e2e.support import IDENTITY, REPO_URL, SEAL_CERT
+from tests.e2e.support import IDENTITY, cli_compile, cli_network
 
 
 @pytest.fixture
 def network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The article's network compiled once (cold) into its config's directory."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("FABGITOPS_AGE_IDENTITY", IDENTITY.secret_keys[0])
-    directory = tmp_path / "net"
-    directory.mkdir()
-    # A RepoURL: without one the compile warns, and only quiet compiles are recorded.
-    text = ARTICLE.read_text() + f"GitOps:\n  RepoURL: {REPO_URL}\n"
-    (directory / "cluster-config.yaml").write_text(text)
-    shutil.copy(SEAL_CERT, directory / "sealing-cert.pem")
-    config = directory / "cluster-config.yaml"
-    assert _compile(config) == 0
-    return config
-
-
-def _compile(config: Path, *extra: str) -> int:
-    return cli.run(["compile", "-c", str(config), "--seal-cert",
-                    str(config.parent / "sealing-cert.pem"), *extra])
+    return cli_network(tmp_path, monkeypatch)
 
 
 def _records(tmp_path: Path) -> list[Path]:
@@ -59,9 +39,9 @@ def test_a_quiet_write_is_recorded_and_answers_the_next_compile_and_check(
     assert len(_records(tmp_path)) == 1
     capsys.readouterr()
     _no_pipeline(monkeypatch)
-    assert _compile(network) == 0
-    assert _compile(network, "--check") == 0
-    assert _compile(network, "--dry-run") == 0
+    assert cli_compile(network) == 0
+    assert cli_compile(network, "--check") == 0
+    assert cli_compile(network, "--dry-run") == 0
     assert capsys.readouterr().err.splitlines() == [
         f"{network.parent}: 0 file(s) changed (0 add, 0 change, 0 remove)",
         "The output is up to date.",
@@ -76,10 +56,10 @@ def test_the_fast_answer_is_what_the_full_path_prints(
         saved = record.read_bytes()
         capsys.readouterr()
         record.unlink()
-        assert _compile(network, *args) == 0
+        assert cli_compile(network, *args) == 0
         full = capsys.readouterr()
         record.write_bytes(saved)
-        assert _compile(network, *args) == 0
+        assert cli_compile(network, *args) == 0
         assert capsys.readouterr() == full
 
 
@@ -88,7 +68,7 @@ def test_check_finds_a_hand_edited_generated_file(
         capsys: pytest.CaptureFixture[str]) -> None:
     target = network.parent / "overlays" / "org1" / "kustomization.yaml"
     target.write_bytes(target.read_bytes() + b"# edited\n")
-    assert _compile(network, "--check") == ExitCode.OUT_OF_DATE
+    assert cli_compile(network, "--check") == ExitCode.OUT_OF_DATE
     assert "change overlays/org1/kustomization.yaml" in capsys.readouterr().out.splitlines()
 
 
@@ -101,7 +81,7 @@ def test_a_same_size_edit_right_after_the_write_is_found_by_content(
     target.write_bytes(data[:-2] + (b"#\n" if data[-2:] != b"#\n" else b"\n\n"))
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert target.stat().st_size == stat.st_size
-    assert _compile(network, "--check") == ExitCode.OUT_OF_DATE
+    assert cli_compile(network, "--check") == ExitCode.OUT_OF_DATE
     assert "change overlays/org1/kustomization.yaml" in capsys.readouterr().out.splitlines()
 
 
@@ -132,7 +112,7 @@ def test_any_changed_input_runs_the_full_pipeline(
         return full(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(deliver, "run", counted)
-    _compile(network, "--check")
+    cli_compile(network, "--check")
     assert ran == [change]
 
 
@@ -141,9 +121,9 @@ def test_nothing_is_recorded_after_a_compile_that_warns_or_renews(
     (record,) = _records(tmp_path)
     record.unlink()
     network.write_text(network.read_text() + "Secrets:\n  Mode: plain\n")
-    assert _compile(network, "--allow-plaintext-secrets") == 0  # warns: plain secrets
+    assert cli_compile(network, "--allow-plaintext-secrets") == 0  # warns: plain secrets
     assert _records(tmp_path) == []
-    assert _compile(network, "--renew") == 0
+    assert cli_compile(network, "--renew") == 0
     assert _records(tmp_path) == []
 
 
@@ -152,6 +132,6 @@ def test_read_only_commands_never_write_a_record(network: Path, tmp_path: Path) 
     (memo,) = _memos(tmp_path)  # the writing compile also stored its memo of checks
     record.unlink()
     memo.unlink()
-    assert _compile(network, "--check") == 0
-    assert _compile(network, "--dry-run") == 0
+    assert cli_compile(network, "--check") == 0
+    assert cli_compile(network, "--dry-run") == 0
     assert _records(tmp_path) == [] and _memos(tmp_path) == []

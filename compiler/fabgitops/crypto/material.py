@@ -6,7 +6,7 @@ files, an org's verifying MSP, the CA server's pairs, a credential) rather than 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -48,19 +48,19 @@ class CryptoMaterial:
     def files(self) -> Mapping[str, bytes]:
         """Every file cryptogen would write, relative to ``crypto-config/`` (a key is decrypted
         when it is read)."""
-        out: dict[str, SecretValue] = {}
-        for org in self.orgs.values():
-            out.update(msp.org_files(org))
-        out.update(self.imported)
-        return RevealingFiles(out)
+        return self._files(msp.org_files)
 
     @cached_property
     def channel_files(self) -> Mapping[str, bytes]:
         """The part of :attr:`files` the channel stage reads (``msp.channel_files`` of every
         org, and the imported orgs'): a fifth of a large network's files."""
+        return self._files(msp.channel_files)
+
+    def _files(self, of_org: Callable[[OrgMaterial], Mapping[str, SecretValue]]
+               ) -> Mapping[str, bytes]:
         out: dict[str, SecretValue] = {}
         for org in self.orgs.values():
-            out.update(msp.channel_files(org))
+            out.update(of_org(org))
         out.update(self.imported)
         return RevealingFiles(out)
 
