@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from fabgitops import yamlio
 from fabgitops.config_file import parse_config
+from fabgitops.deliver import Mode
 from fabgitops.model import ClusterConfig
 from fabgitops.plan import Endpoint, Plan, Role, build
 from tests.conftest import ARTICLE
+from tests.e2e.support import article_config, compile_network, environment
 
 
 def plan_of(data: dict[str, Any] | str) -> Plan:
@@ -103,6 +108,23 @@ def test_ingress_names() -> None:
     assert node.external == Endpoint("peer1-org2.fabric.example.com", 443)
     assert node.identity.sans[-1] == "peer1-org2.fabric.example.com"
     assert node.node_ports == {}
+    # The CA is dialled by the same rule, and its TLS certificate names that host.
+    ca = plan_of(data).org("Org2").ca
+    assert ca.external_host == "ca-org2.fabric.example.com"
+    assert ca.external_host in ca.tls_sans
+
+
+def test_the_ca_ingress_serves_the_host_the_plan_gave_it(tmp_path: Path) -> None:
+    data: dict[str, Any] = yamlio.load_plain(ARTICLE.read_text())
+    data["Kubernetes"] = {"Expose": "Ingress", "Ingress": {"Domain": "fabric.example.com"}}
+    config = article_config(tmp_path / "net")
+    config.write_text(yamlio.dump(data))
+    tree = compile_network(config, environment(tmp_path / "home"), Mode.DRY_RUN).compiled.tree
+    ingresses = [yaml.safe_load(c) for p, c in tree.items()
+                 if p.startswith("overlays/org2/ca/") and b"kind: Ingress" in c]
+    assert len(ingresses) == 1
+    rules = ingresses[0]["spec"]["rules"]
+    assert [r["host"] for r in rules] == ["ca-org2.fabric.example.com"]
 
 
 def test_default_policies_follow_node_ous() -> None:

@@ -261,6 +261,7 @@ class _Builder:
             address=Endpoint(f"{expanded.hostname}.{namespace}", CA_PORT),
             tls_sans=sans,
             node_port=node_port,
+            external_host=host,
             source=self.source(where),
         )
 

@@ -179,6 +179,8 @@ class CAServer:
     tls_sans: tuple[str, ...]
     """SANs of the CA server's own TLS certificate (issued by the org TLS CA)."""
     node_port: int | None
+    external_host: str | None
+    """The host outside clients dial (NodePort host or Ingress name), also a TLS SAN."""
     source: Source
     """The org's ``CA`` section (or the org, when it has none)."""
 

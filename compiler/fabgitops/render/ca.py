@@ -16,7 +16,7 @@ from fabgitops.render.common import (
     secret_env,
 )
 from fabgitops.render.context import Collector, RenderInputs
-from fabgitops.render.exposure import ca_external_host, exposure
+from fabgitops.render.exposure import exposure
 from fabgitops.render.identity import (
     IdentityObjects,
     identity_objects,
@@ -66,7 +66,7 @@ def ca_dir(ctx: RenderInputs, out: Collector, org: Org) -> str:
         container["resources"] = override
     manifests = exposure(plan, host=host, namespace=org.namespace, labels=labels, wave=Wave.CA,
                          port_name="https", port=CA_PORT, node_port=server.node_port,
-                         external_host=ca_external_host(plan, host, org.namespace))
+                         external_host=server.external_host)
     return write_node_dir(out, NodeDir(
         org=org, name=host, base="ca", labels=labels, identity=identity,
         secret_data=identity.secret_data, containers=[container],

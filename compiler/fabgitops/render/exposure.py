@@ -60,17 +60,6 @@ def ingress(plan: Plan, host: str, namespace: str, labels: Labels, wave: Wave,
     }
 
 
-def ca_external_host(plan: Plan, ca_host: str, namespace: str) -> str | None:
-    """The CA's external host name: ``plan`` gives nodes an ``external`` endpoint but not the CA,
-    so this mirrors its rule (the CA's TLS SANs include the same name)."""
-    kube = plan.kubernetes
-    if kube.expose is Expose.NODE_PORT:
-        return kube.node_port.host
-    if kube.expose is Expose.INGRESS and kube.ingress.domain:
-        return f"{ca_host}-{namespace}.{kube.ingress.domain}"
-    return None
-
-
 def exposure(plan: Plan, *, host: str, namespace: str, labels: Labels, wave: Wave,
              port_name: str, port: int, node_port: int | None,
              external_host: str | None) -> dict[str, Manifest]:
