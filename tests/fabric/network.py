@@ -10,6 +10,7 @@ from typing import Any
 
 from fabgitops.channel._pb import common, configtx
 from fabgitops.channel.history import read_history
+from fabgitops.channel.protolator import to_tree
 from fabgitops.output.apply import read_tree
 
 from .cluster import Cluster, JobFailed
@@ -75,3 +76,12 @@ def declared_config(output: Path, channel: str) -> Any:
     history = read_history(channel, read_tree(output))
     assert history is not None
     return history.config
+
+
+def live_as_declared(cluster: Cluster, namespace: str, output: Path,
+                     channel: str = "mychannel") -> Any:
+    """The channel's live config (for further checks), once it is checked to be the config git
+    declares in ``output``."""
+    live = live_config(cluster, namespace, channel)
+    assert to_tree(live) == to_tree(declared_config(output, channel))
+    return live

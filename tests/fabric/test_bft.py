@@ -8,11 +8,10 @@ import time
 import pytest
 
 from fabgitops.channel._pb import configuration
-from fabgitops.channel.protolator import to_tree
 
 from .cluster import Cluster
 from .conftest import Compiler, Fabric
-from .network import declared_config, live_config, network
+from .network import live_as_declared, live_config, network
 from .test_channel_updates import _names, _relation
 
 BFT = "Consensus: {Type: BFT}\n"
@@ -28,8 +27,7 @@ def test_bft_consenter_added_after_following(fabric: Fabric, compiler: Compiler,
     runs = cluster.sync(output)
     assert _names(runs) == ["ord/orderer4-join", "ord/mychannel-update-0001"]
     assert '"consensusRelation": "follower"' in runs[0].output
-    live = live_config(cluster, "org1", "mychannel")
-    assert to_tree(live) == to_tree(declared_config(output, "mychannel"))
+    live = live_as_declared(cluster, "org1", output)
     mapping = configuration.Orderers.FromString(
         live.channel_group.groups["Orderer"].values["Orderers"].value).consenter_mapping
     assert [c.id for c in mapping] == [1, 2, 3, 4, 5]
